@@ -1,0 +1,145 @@
+"""Stage 2 entry point: PageDocs -> Api, with the checks that need every page at once."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from generator.diagnostics import Diagnostics, SourceRef
+from generator.model.carriers import add_open_carriers, rename_type, resolve_schemas
+from generator.model.ir import ANY, Api, Group, Operation, Schema, TypeRef
+from generator.model.operations import PageResult, Proposal, build_operation
+from generator.model.reconcile import reconcile_operation
+from generator.pages.pagedoc import PageDoc
+
+_PLACEHOLDER = re.compile(r"\{[^{}/]+\}")
+
+
+def build_api(docs: list[PageDoc], diags: Diagnostics, title: str = "SuperOffice WebAPI") -> Api:
+    docs = sorted(docs, key=lambda d: (d.path, d.uid))
+    results = _unique_operations(docs, diags)
+    proposals: list[Proposal] = [p for r in results for p in r.proposals]
+    schemas, renames = resolve_schemas(proposals, diags)
+    operations = [r.operation for r in results]
+    _apply_renames(operations, schemas, renames)
+    add_open_carriers(schemas, _referenced_carriers(operations, schemas))
+    for op in sorted(operations, key=lambda o: o.id):
+        reconcile_operation(op, schemas, diags)
+    _close_unknown_arrays(operations, schemas, diags)
+    groups: dict[str, Group] = {}
+    kinds = {r.operation.id: r.kind for r in results}
+    for op in sorted(operations, key=lambda o: (o.group, o.name, o.id)):
+        kind: Literal["agent", "rest"] = "agent" if kinds[op.id] == "agent" else "rest"
+        groups.setdefault(op.group, Group(op.group, kind)).operations.append(op)
+    return Api(
+        title=title,
+        version="v1",
+        groups=[groups[name] for name in sorted(groups)],
+        schemas={name: schemas[name] for name in sorted(schemas)},
+    )
+
+
+def _unique_operations(docs: list[PageDoc], diags: Diagnostics) -> list[PageResult]:
+    """Build operations, refusing duplicate uids and duplicate method+path."""
+    seen_uid: dict[str, PageDoc] = {}
+    seen_route: dict[tuple[str, str], PageDoc] = {}
+    seen_shape: dict[tuple[str, str], Operation] = {}
+    results: list[PageResult] = []
+    for doc in docs:
+        first = seen_uid.get(doc.uid)
+        if first is not None:
+            diags.add("SOG401", f"uid {doc.uid!r} is also used by {first.path}", doc.uid_source,
+                      related=(first.uid_source,))  # fmt: skip
+            continue
+        seen_uid[doc.uid] = doc
+        route = (doc.method, doc.url_path)
+        other = seen_route.get(route)
+        if other is not None:
+            diags.add("SOG402", f"{doc.method} {doc.url_path} is also the endpoint of {other.path}",
+                      doc.endpoint_source, related=(other.endpoint_source,))  # fmt: skip
+            continue
+        seen_route[route] = doc
+        result = build_operation(doc, diags)
+        _reconcile_path_shape(result.operation, seen_shape, diags)
+        results.append(result)
+    return results
+
+
+def _reconcile_path_shape(
+    op: Operation, seen_shape: dict[tuple[str, str], Operation], diags: Diagnostics
+) -> None:
+    """Paths equal but for parameter names are one path to OpenAPI. The later one (in page order)
+    gets a trailing slash, which the server routes the same way and keeps the document valid."""
+    shape = (op.method, _PLACEHOLDER.sub("{}", op.path).rstrip("/"))
+    other = seen_shape.get(shape)
+    while other is not None:
+        new_path = op.path + "/"
+        diags.add(
+            "SOG404",
+            f"{op.method} {op.path} differs from {other.id}'s {other.path} only in parameter "
+            f"names; emitted as {new_path} (trailing slash) so both operations stay distinct",
+            op.source,
+            related=(other.source,),
+        )
+        op.path = new_path
+        shape = (op.method, _PLACEHOLDER.sub("{}", op.path))
+        other = seen_shape.get(shape)
+    seen_shape[shape] = op
+
+
+def _apply_renames(ops: list[Operation], schemas: dict[str, Schema], renames: dict[str, str]) -> None:
+    for op in ops:
+        if op.request_body is not None:
+            op.request_body.type = rename_type(op.request_body.type, renames) or ANY
+        for response in op.responses:
+            response.type = rename_type(response.type, renames)
+    for schema in schemas.values():
+        for prop in schema.properties:
+            prop.type = rename_type(prop.type, renames) or ANY
+
+
+def _walk_types(ops: list[Operation], schemas: dict[str, Schema]) -> list[tuple[TypeRef, SourceRef]]:
+    found: list[tuple[TypeRef, SourceRef]] = []
+    for op in ops:
+        if op.request_body is not None:
+            found.append((op.request_body.type, op.request_body.source))
+        found.extend((r.type, r.source) for r in op.responses if r.type is not None)
+    for schema in schemas.values():
+        found.extend((p.type, p.source) for p in schema.properties)
+    return found
+
+
+def _referenced_carriers(ops: list[Operation], schemas: dict[str, Schema]) -> dict[str, SourceRef]:
+    referenced: dict[str, SourceRef] = {}
+    for t, source in _walk_types(ops, schemas):
+        while t.items is not None:
+            t = t.items
+        if t.kind == "ref" and t.ref and t.ref not in schemas:
+            current = referenced.get(t.ref)
+            if current is None or source < current:
+                referenced[t.ref] = source
+    return referenced
+
+
+def _close_unknown_arrays(ops: list[Operation], schemas: dict[str, Schema], diags: Diagnostics) -> None:
+    """Arrays whose item type neither the table nor any sample tells: items are any JSON."""
+    for schema in schemas.values():
+        for prop in schema.properties:
+            if prop.type.kind == "array" and prop.type.items is None:
+                diags.add("SOG305", f"item type of {schema.name}.{prop.name} is unknown; any JSON",
+                          prop.source)  # fmt: skip
+                prop.type = TypeRef("array", items=ANY)
+    for op in ops:
+        if op.request_body is not None and _open_array(op.request_body.type):
+            diags.add("SOG305", f"item type of the request body of {op.id} is unknown; any JSON",
+                      op.request_body.source)  # fmt: skip
+            op.request_body.type = TypeRef("array", items=ANY)
+        for response in op.responses:
+            if response.type is not None and _open_array(response.type):
+                diags.add("SOG305", f"item type of the {response.status} response of {op.id} is "
+                          "unknown; any JSON", response.source)  # fmt: skip
+                response.type = TypeRef("array", items=ANY)
+
+
+def _open_array(t: TypeRef) -> bool:
+    return t.kind == "array" and t.items is None

@@ -1,0 +1,175 @@
+"""The intermediate model: what the pages say, independent of Markdown and of OpenAPI.
+
+Everything after the model stage (OpenAPI emission, client rendering) reads only these classes.
+Each element keeps the SourceRef of the page line it came from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Literal
+
+from generator.diagnostics import SourceRef
+
+JSONValue = None | bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"]
+
+TypeKind = Literal[
+    "string", "integer", "number", "boolean", "datetime", "bytes", "binary",
+    "enum", "ref", "array", "map", "any",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """A type as the pages describe it.
+
+    kind      what it is; "map" is a JSON object with free keys (the docs' `object`),
+              "any" is unknown/free JSON, "bytes" is base64 in JSON, "binary" a raw stream.
+    format    the wire format where it matters (int32, int64, double, date-time).
+    ref       the schema name, for kind "ref".
+    items     the element type, for "array" (and the value type for "map").
+    enum      the members, for "enum".
+    """
+
+    kind: TypeKind
+    format: str | None = None
+    ref: str | None = None
+    items: TypeRef | None = None
+    enum: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        if self.kind == "ref":
+            return str(self.ref)
+        if self.kind in ("array", "map") and self.items is not None:
+            return f"{self.kind}[{self.items.describe()}]"
+        if self.kind == "enum":
+            return "enum(" + ", ".join(self.enum) + ")"
+        return self.kind + (f"({self.format})" if self.format else "")
+
+
+ANY = TypeRef("any")
+
+
+@dataclass
+class Property:
+    name: str  # the wire name, as in the table (PascalCase)
+    type: TypeRef
+    description: str
+    source: SourceRef
+    doc_type: str = ""  # the Type cell exactly as written, for traceability
+
+
+@dataclass
+class Schema:
+    """A named carrier (ChatMessage) or a named wrapper derived from an operation."""
+
+    name: str
+    properties: list[Property]
+    description: str
+    source: SourceRef
+    # every page that describes this schema (first one wins on conflicts)
+    also_described_at: list[SourceRef] = field(default_factory=list)
+    # True when the name came from a page; False when derived from an operation
+    documented_name: bool = True
+
+
+ParamLocation = Literal["path", "query", "header"]
+
+
+@dataclass
+class Parameter:
+    name: str  # wire name ($select, associateId, SO-Language)
+    location: ParamLocation
+    type: TypeRef
+    description: str
+    required: bool
+    source: SourceRef
+    shared: str | None = None  # key of a reusable component (select, language, ...)
+
+
+@dataclass
+class Example:
+    """A sample request or response taken from the page."""
+
+    source: SourceRef
+    method: str | None = None
+    path: str | None = None  # request path incl. query string as written
+    status: int | None = None
+    reason: str | None = None
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: JSONValue = None
+    has_body: bool = False
+
+
+@dataclass
+class Body:
+    name: str  # the parameter name from `## Request Body: <name>`
+    type: TypeRef
+    description: str
+    source: SourceRef
+    content_types: tuple[str, ...] = ("application/json",)
+    required: bool = True
+
+
+@dataclass
+class Response:
+    status: int
+    description: str
+    source: SourceRef
+    type: TypeRef | None = None  # None: no content
+    content_types: tuple[str, ...] = ("application/json",)
+
+
+@dataclass
+class Operation:
+    id: str  # the page uid: operationId
+    group: str  # the agent or REST entity it belongs to
+    name: str  # the method name (AddChatMessage)
+    method: str  # GET, POST, PUT, PATCH, DELETE
+    path: str  # /api/v1/Agents/Chat/AddChatMessage
+    summary: str
+    description: str
+    parameters: list[Parameter]
+    request_body: Body | None
+    responses: list[Response]
+    source: SourceRef
+    request_example: Example | None = None
+    response_example: Example | None = None
+    online_restricted: str = ""  # the "Online Restricted" note, when the page has one
+
+
+@dataclass
+class Group:
+    """An agent (`Chat`) or a REST entity folder (`Appointment`)."""
+
+    name: str
+    kind: Literal["agent", "rest"]
+    operations: list[Operation] = field(default_factory=list)
+
+
+@dataclass
+class Api:
+    title: str
+    version: str
+    groups: list[Group]
+    schemas: dict[str, Schema]
+
+    def operations(self) -> list[Operation]:
+        return [op for g in self.groups for op in g.operations]
+
+
+def to_json(value: object) -> JSONValue:
+    """Serialise any model object into plain JSON (for --dump-model and lint --format json)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out: dict[str, JSONValue] = {}
+        for f in dataclasses.fields(value):
+            out[f.name] = to_json(getattr(value, f.name))
+        return out
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)

@@ -1,0 +1,342 @@
+"""One PageDoc -> one Operation, plus the schemas its tables describe.
+
+Schemas found here are proposals: `carriers.py` merges them across pages and gives names to
+anonymous bodies. Anonymous schemas are referred to by a provisional name until then.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from generator.diagnostics import Diagnostics, SourceRef
+from generator.model.doctext import clean_doc_text, first_sentence, split_online_restricted
+from generator.model.examples import parse_example
+from generator.model.ir import (
+    ANY,
+    Body,
+    Operation,
+    Parameter,
+    Property,
+    Response,
+    Schema,
+    TypeRef,
+)
+from generator.model.types import BOGUS_BODY_LABELS, is_primitive_label, map_type
+from generator.pages.pagedoc import PageDoc, Table
+
+_REQUIRED = re.compile(r"\s*\*\*Required\*\*\s*", re.I)
+_PLACEHOLDER = re.compile(r"\{([^{}/]+)\}")
+
+# Request headers that every operation shares: they become components.parameters.
+SHARED_HEADERS: dict[str, str] = {
+    "accept-language": "AcceptLanguage",
+    "so-language": "SoLanguage",
+    "so-culture": "SoCulture",
+    "so-timezone": "SoTimeZone",
+    "so-apptoken": "SoAppToken",
+    "x-xsrf-token": "XsrfToken",
+}
+# Headers the client and security schemes own; not operation parameters.
+OWNED_HEADERS = frozenset({"authorization", "content-type", "accept"})
+SHARED_QUERY: dict[str, str] = {"$select": "Select"}
+
+
+@dataclass
+class Proposal:
+    """A schema described by one page: named (carrier) or anonymous (needs a name)."""
+
+    schema: Schema
+    anonymous: bool
+    group: str  # the operation's group, to qualify a derived name on conflicts
+    key: str = ""  # provisional ref name used until carriers.py decides
+
+
+@dataclass
+class PageResult:
+    operation: Operation
+    kind: str  # "agent" or "rest"
+    proposals: list[Proposal] = field(default_factory=list)
+
+
+def group_of(doc: PageDoc) -> tuple[str, str, str]:
+    """(group name, kind, method name) from the path and uid.
+
+    Agents: `/api/v1/Agents/Chat/X` -> group `ChatAgent`. REST: the uid's prefix (`v1Dash_GetDash`
+    -> `Dash`), else the first path segment. The method name is the uid after the first `_`.
+    """
+    segments = [s for s in doc.url_path.split("/") if s]
+    uid = doc.uid
+    prefix, _, method = uid.partition("_")
+    prefix = prefix[2:] if prefix.lower().startswith("v1") else prefix
+    if len(segments) >= 4 and segments[2].lower() == "agents":
+        group, kind = segments[3] + "Agent", "agent"
+        method = method or segments[-1]
+    else:
+        kind = "rest"
+        group = prefix if method and prefix else (segments[2] if len(segments) > 2 else "Api")
+        method = method or uid
+    return group, kind, method
+
+
+def build_operation(doc: PageDoc, diags: Diagnostics) -> PageResult:
+    group, kind, method_name = group_of(doc)
+    description, restricted = split_online_restricted(doc.description)
+    description = clean_doc_text(description)
+    result = PageResult(
+        operation=Operation(
+            id=doc.uid,
+            group=group,
+            name=method_name,
+            method=doc.method,
+            path=doc.url_path,
+            summary=first_sentence(description) or f"{doc.method} {doc.url_path}",
+            description=description,
+            parameters=[],
+            request_body=None,
+            responses=[],
+            source=doc.endpoint_source,
+            online_restricted=clean_doc_text(restricted),
+        ),
+        kind=kind,
+    )
+    op = result.operation
+    op.parameters.extend(_path_parameters(doc, diags))
+    op.parameters.extend(_query_parameters(doc, diags))
+    op.parameters.extend(_header_parameters(doc))
+    op.request_body = _request_body(doc, result, diags)
+    op.responses = _responses(doc, result, diags)
+    op.request_example = parse_example(doc.sample_request, "request", diags)
+    op.response_example = parse_example(doc.sample_response, "response", diags)
+    return result
+
+
+def _cell(cells: list[str], i: int) -> str:
+    return cells[i] if i < len(cells) else ""
+
+
+def _type_of(cell: str, ref: SourceRef, diags: Diagnostics) -> TypeRef:
+    mapped = map_type(cell)
+    if mapped is None:
+        diags.add("SOG209", f"type {cell!r} is not a type name the pages use", ref)
+        return ANY
+    return mapped
+
+
+def _split_required(description: str) -> tuple[str, bool]:
+    required = bool(_REQUIRED.search(description))
+    return clean_doc_text(_REQUIRED.sub(" ", description)), required
+
+
+def _path_parameters(doc: PageDoc, diags: Diagnostics) -> list[Parameter]:
+    names = _PLACEHOLDER.findall(doc.url_path)
+    rows = {}
+    if doc.path_table is not None:
+        for row in doc.path_table.rows:
+            rows.setdefault(_cell(row.cells, 0).lower(), row)
+    params = []
+    for name in names:
+        row = rows.pop(name.lower(), None)
+        if row is None:
+            diags.add("SOG206", f"path part {{{name}}} has no row in the Path Part table; typed string",
+                      doc.endpoint_source)  # fmt: skip
+            params.append(Parameter(name, "path", TypeRef("string"), "", True, doc.endpoint_source))
+            continue
+        description, _ = _split_required(_cell(row.cells, 2))
+        type_ = _type_of(_cell(row.cells, 1), row.cell_ref(1), diags)
+        params.append(Parameter(name, "path", type_, description, True, row.source))
+    for key, row in rows.items():
+        if key:
+            diags.add("SOG206", f"Path Part row {row.cells[0]!r} is not a placeholder of the path",
+                      row.source)  # fmt: skip
+    return params
+
+
+def _query_parameters(doc: PageDoc, diags: Diagnostics) -> list[Parameter]:
+    params: list[Parameter] = []
+    if doc.query_table is None:
+        return params
+    seen: set[str] = set()
+    for row in doc.query_table.rows:
+        name = _cell(row.cells, 0)
+        if not name:
+            continue
+        if name in seen:
+            diags.add("SOG208", f"query parameter {name!r} is listed twice; the first is kept",
+                      row.source)  # fmt: skip
+            continue
+        seen.add(name)
+        description, required = _split_required(_cell(row.cells, 2))
+        type_ = _type_of(_cell(row.cells, 1), row.cell_ref(1), diags)
+        if type_.kind == "array" and type_.items is None:
+            type_ = TypeRef("array", items=TypeRef("string"))
+        if type_.kind == "ref":
+            # a carrier flattened into the query string: its value is sent as text
+            type_ = TypeRef("string")
+        params.append(
+            Parameter(name, "query", type_, description, required, row.source, SHARED_QUERY.get(name))
+        )
+    return params
+
+
+def _header_parameters(doc: PageDoc) -> list[Parameter]:
+    params: list[Parameter] = []
+    if doc.header_table is None:
+        return params
+    for row in doc.header_table.rows:
+        name = _cell(row.cells, 0)
+        key = name.lower()
+        if not name or key in OWNED_HEADERS:
+            continue
+        description = clean_doc_text(_cell(row.cells, 1))
+        params.append(
+            Parameter(name, "header", TypeRef("string"), description, False, row.source,
+                      SHARED_HEADERS.get(key))  # fmt: skip
+        )
+    return params
+
+
+def content_types_of(doc: PageDoc, header: str) -> tuple[str, ...]:
+    """The backticked media types of the Content-Type or Accept row."""
+    if doc.header_table is None:
+        return ()
+    for row in doc.header_table.rows:
+        if _cell(row.cells, 0).lower() == header:
+            return tuple(re.findall(r"`([^`]+)`", _cell(row.cells, 1)))
+    return ()
+
+
+def properties_of(table: Table, diags: Diagnostics) -> list[Property]:
+    props: list[Property] = []
+    seen: set[str] = set()
+    for row in table.rows:
+        name = _cell(row.cells, 0)
+        if not name:
+            continue
+        if name in seen:
+            diags.add("SOG208", f"property {name!r} is listed twice; the first is kept", row.source)
+            continue
+        seen.add(name)
+        cell = _cell(row.cells, 1)
+        type_ = _type_of(cell, row.cell_ref(1), diags)
+        description = clean_doc_text(_cell(row.cells, 2))
+        props.append(Property(name, type_, description, row.source, doc_type=cell))
+    return props
+
+
+def _propose(
+    result: PageResult, name: str | None, table: Table, description: str, derived: str,
+    diags: Diagnostics,
+) -> TypeRef:  # fmt: skip
+    """Register the schema a table describes; return a reference to it."""
+    anonymous = name is None
+    key = f"~{result.operation.id}~{derived}" if anonymous else str(name)
+    schema = Schema(
+        name=derived if anonymous else str(name),
+        properties=properties_of(table, diags),
+        description=description,
+        source=table.source,
+        documented_name=not anonymous,
+    )
+    result.proposals.append(Proposal(schema, anonymous, result.operation.group, key))
+    return TypeRef("ref", ref=key)
+
+
+def _request_body(doc: PageDoc, result: PageResult, diags: Diagnostics) -> Body | None:
+    section = doc.request_body
+    if section is None:
+        return None
+    op = result.operation
+    intro = " ".join(p.text for p in section.paragraphs)
+    if section.table is not None:
+        names = {p.lower().strip() for p in intro.split(",")}
+        columns = {_cell(r.cells, 0).lower() for r in section.table.rows}
+        # agent pages list the property names instead of a description
+        description = "" if names and names <= columns | {""} else clean_doc_text(intro)
+        type_ = _propose(result, None, section.table, description, op.name + "Request", diags)
+        content = ("application/json",)
+    else:
+        description = clean_doc_text(intro)
+        type_, content = _untabled_body_type(description)
+    return Body(section.name or "request", type_, description, section.source, content)
+
+
+def _untabled_body_type(description: str) -> tuple[TypeRef, tuple[str, ...]]:
+    """A body with no table: the description is all we have (stream, dictionary, free JSON)."""
+    lower = description.lower()
+    if "stream" in lower:
+        return TypeRef("binary"), ("application/octet-stream",)
+    if "dictionary" in lower:
+        return TypeRef("map", items=TypeRef("string")), ("application/json",)
+    return ANY, ("application/json",)
+
+
+def _responses(doc: PageDoc, result: PageResult, diags: Diagnostics) -> list[Response]:
+    section = doc.response
+    op = result.operation
+    if section is None:
+        diags.add("SOG108", "page has no ## Response section; assuming 200 with no schema",
+                  doc.endpoint_source)  # fmt: skip
+        return [Response(200, "OK", doc.endpoint_source)]
+    codes: list[Response] = []
+    if section.codes is not None:
+        for row in section.codes.rows:
+            code = _cell(row.cells, 0)
+            if not code.isdigit() or not 100 <= int(code) <= 599:
+                diags.add("SOG207", f"response code {code!r} is not an HTTP status", row.source)
+                continue
+            if any(r.status == int(code) for r in codes):
+                continue
+            codes.append(Response(int(code), clean_doc_text(_cell(row.cells, 1)), row.source))
+    if not codes:
+        status_text = section.paragraphs[0].text if section.paragraphs else "OK"
+        codes.append(Response(200, clean_doc_text(status_text) or "OK", section.source))
+    if not any(200 <= r.status < 300 for r in codes):
+        diags.add("SOG407", "no success (2xx) response code is documented", section.source)
+    body = _response_type(doc, result, diags)
+    for response in codes:
+        if 200 <= response.status < 300 and response.status != 204 and body is not None:
+            response.type, response.content_types = body
+    return sorted(codes, key=lambda r: r.status)
+
+
+def _response_type(
+    doc: PageDoc, result: PageResult, diags: Diagnostics
+) -> tuple[TypeRef, tuple[str, ...]] | None:
+    section = doc.response
+    assert section is not None
+    op = result.operation
+    label = (section.body_label if section.body_label is not None else section.label).strip()
+    table = section.body_table
+    where = section.body_source or section.source
+    if label.lower() in BOGUS_BODY_LABELS:
+        if table is None or not table.rows:
+            label = section.label.strip()  # the `## Response:<type>` heading, often empty
+            if label.lower() in BOGUS_BODY_LABELS:
+                return None
+        else:
+            diags.add("SOG405", f"response body labelled {label!r} lists other properties; "
+                      f"named {op.name}Response instead", where)  # fmt: skip
+            label = "object"
+    if not label and (table is None or not table.rows):
+        return None
+    json_types = ("application/json",)
+    if table is not None and table.rows:
+        lower = label.lower()
+        if lower == "array":
+            ref = _propose(result, None, table, "", op.name + "Item", diags)
+            return TypeRef("array", items=ref), json_types
+        if not label or lower == "object" or is_primitive_label(label):
+            return _propose(result, None, table, "", op.name + "Response", diags), json_types
+        mapped = map_type(label)
+        if mapped is not None and mapped.kind == "ref":
+            return _propose(result, label, table, "", label, diags), json_types
+        diags.add("SOG209", f"response body type {label!r} is not a type name", where)
+        return ANY, json_types
+    mapped = map_type(label)
+    if mapped is None:
+        diags.add("SOG209", f"response body type {label!r} is not a type name", where)
+        return ANY, json_types
+    if mapped.kind == "binary":
+        return mapped, ("application/octet-stream",)
+    return mapped, json_types

@@ -1,0 +1,409 @@
+"""Stage 1: one page's text -> PageDoc.
+
+markdown-it-py gives a block token stream with line maps; small rule functions walk it and put
+each table, fence and paragraph into the section it belongs to. Only the known section headings
+open a section: pseudo-headings inside descriptions (`## Online Restricted: ## ...`,
+`## Aggregation operators`) stay description text. See ../shared/corpus/FORMAT-NOTES.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from generator.diagnostics import Diagnostics, SourceRef
+from generator.pages.pagedoc import (
+    Fence,
+    PageDoc,
+    Paragraph,
+    RequestBodySection,
+    ResponseSection,
+    Row,
+    Sample,
+    Table,
+)
+
+MAX_TABLE_ROWS = 5000
+HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+
+
+def _make_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"maxNesting": 40}).use(front_matter_plugin).enable("table")
+    # Cell and paragraph text is kept raw; inline parsing would only cost time.
+    md.disable("inline")
+    return md
+
+
+_MD = _make_parser()
+
+_REQUEST_BODY = re.compile(r"^Request Body\s*:?\s*(.*)$", re.I)
+_RESPONSE = re.compile(r"^Response(?:\s*:\s*(.*)|\s*)$", re.I)
+_RESPONSE_BODY = re.compile(r"^Response body\s*:\s*(.*)$", re.I)
+_INCLUDE = re.compile(r"\[!include\[[^\]]*\]\(([^)]*)\)\]")
+_ENDPOINT = re.compile(r"^\s*([A-Za-z]+)\s+(\S+)\s*$")
+
+
+@dataclass
+class _State:
+    """What the token walk knows so far."""
+
+    path: str
+    lines: list[str]
+    diags: Diagnostics
+    section: str = "preamble"  # preamble, description, query, headers, body, response, ...
+    front_matter: dict[str, str] = field(default_factory=dict)
+    front_matter_line: int = 1
+    uid_line: int = 1
+    title: str = ""
+    endpoint: Fence | None = None
+    description_start: int = 0  # 0-based line after the endpoint fence
+    description_end: int | None = None
+    path_table: Table | None = None
+    query_table: Table | None = None
+    header_table: Table | None = None
+    request_body: RequestBodySection | None = None
+    response: ResponseSection | None = None
+    sample_request: Sample | None = None
+    sample_response: Sample | None = None
+    excluded_lines: set[int] = field(default_factory=set)
+
+    def ref(self, line0: int, col: int = 1) -> SourceRef:
+        return SourceRef(self.path, line0 + 1, col)
+
+    def end_description(self, line0: int) -> None:
+        if self.section in ("preamble", "description") and self.description_end is None:
+            self.description_end = line0
+
+
+def parse_page(text: str, path: str, diags: Diagnostics) -> PageDoc | None:
+    """Parse one page. Returns None when an error makes the page unusable (already reported)."""
+    state = _State(path=path, lines=text.split("\n"), diags=diags)
+    tokens = _MD.parse(text)
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        rule = _RULES.get(token.type)
+        i = rule(state, tokens, i) if rule else i + 1
+    return _finish(state)
+
+
+# --- rule functions: each takes the token index and returns the index after what it used ---
+
+
+def _rule_front_matter(state: _State, tokens: list[Token], i: int) -> int:
+    token = tokens[i]
+    start = token.map[0] if token.map else 0
+    state.front_matter_line = start + 1
+    try:
+        data = yaml.safe_load(token.content)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = start + 2 + (mark.line if mark is not None else 0)
+        col = (mark.column + 1) if mark is not None else 1
+        problem = getattr(exc, "problem", None) or "syntax error"
+        state.diags.add("SOG101", f"front matter is not valid YAML: {problem}", state.ref(line - 1, col))
+        return i + 1
+    if not isinstance(data, dict):
+        state.diags.add("SOG101", "front matter is not a YAML mapping", state.ref(start))
+        return i + 1
+    state.front_matter = {str(k): "" if v is None else str(v) for k, v in data.items()}
+    for offset, line in enumerate(token.content.split("\n")):
+        if re.match(r"^(uid|id)\s*:", line):
+            state.uid_line = start + 2 + offset
+            break
+    return i + 1
+
+
+def _rule_heading(state: _State, tokens: list[Token], i: int) -> int:
+    token = tokens[i]
+    text = tokens[i + 1].content.strip() if i + 1 < len(tokens) else ""
+    line0 = token.map[0] if token.map else 0
+    after = i + 3  # heading_open, inline, heading_close
+    if token.tag == "h1" and not state.title:
+        state.title = text
+        return after
+    kind = _section_of_heading(token.tag, text)
+    if kind is None:
+        return after  # a pseudo-heading: stays part of the description lines
+    state.end_description(line0)
+    state.section = kind
+    ref = state.ref(line0, 1)
+    if kind == "body":
+        m = _REQUEST_BODY.match(text)
+        state.request_body = RequestBodySection(name=(m.group(1) if m else "").strip(), source=ref)
+    elif kind == "response":
+        m = _RESPONSE.match(text)
+        label = (m.group(1) or "") if m else ""
+        state.response = ResponseSection(label=label.strip(), source=ref)
+    elif kind == "response_body":
+        _set_response_body(state, text, ref)
+    return after
+
+
+def _section_of_heading(tag: str, text: str) -> str | None:
+    lower = text.lower()
+    if tag not in ("h2", "h3"):
+        return None
+    if lower == "query string parameters":
+        return "query"
+    if lower == "request headers":
+        return "headers"
+    if _REQUEST_BODY.match(text):
+        return "body"
+    if _RESPONSE_BODY.match(text):
+        return "response_body"
+    if _RESPONSE.match(text):
+        return "response"
+    if lower == "sample request":
+        return "sample_request"
+    if lower == "sample response":
+        return "sample_response"
+    return None
+
+
+def _set_response_body(state: _State, text: str, ref: SourceRef) -> None:
+    m = _RESPONSE_BODY.match(text)
+    if state.response is None:
+        state.response = ResponseSection(label="", source=ref)
+    state.response.body_label = (m.group(1) if m else "").strip()
+    state.response.body_source = ref
+    state.section = "response_body"
+
+
+def _rule_paragraph(state: _State, tokens: list[Token], i: int) -> int:
+    token = tokens[i]
+    text = tokens[i + 1].content if i + 1 < len(tokens) else ""
+    line0 = token.map[0] if token.map else 0
+    after = i + 3
+    ref = state.ref(line0)
+    # Older pages write "Response body: object" as a plain line, not a heading.
+    if state.section in ("response", "response_body") and _RESPONSE_BODY.match(text.strip()):
+        _set_response_body(state, text.strip(), ref)
+        return after
+    include = _INCLUDE.search(text)
+    if include and state.section in ("sample_request", "sample_response"):
+        sample = Sample(source=ref, include=include.group(1))
+        if state.section == "sample_request":
+            state.sample_request = state.sample_request or sample
+        else:
+            state.sample_response = state.sample_response or sample
+        return after
+    paragraph = Paragraph(text=text.strip(), source=ref)
+    if state.section == "body" and state.request_body is not None:
+        state.request_body.paragraphs.append(paragraph)
+    elif state.section == "response" and state.response is not None:
+        state.response.paragraphs.append(paragraph)
+    return after
+
+
+def _rule_fence(state: _State, tokens: list[Token], i: int) -> int:
+    token = tokens[i]
+    line0 = token.map[0] if token.map else 0
+    fence = Fence(
+        info=token.info.strip(),
+        content=token.content,
+        source=state.ref(line0),
+        content_line=line0 + 2,
+    )
+    info = fence.info.lower()
+    if info == "http" and state.endpoint is None and state.section == "preamble":
+        state.endpoint = fence
+        state.section = "description"
+        state.description_start = token.map[1] if token.map else line0 + 1
+    elif info == "http!":
+        state.end_description(line0)
+        state.sample_request = state.sample_request or Sample(source=fence.source, fence=fence)
+    elif info == "http_":
+        # Older pages put the response fence right under "## Sample Request", with no heading.
+        state.end_description(line0)
+        state.sample_response = state.sample_response or Sample(source=fence.source, fence=fence)
+    return i + 1
+
+
+def _rule_table(state: _State, tokens: list[Token], i: int) -> int:
+    table, after = _read_table(state, tokens, i)
+    header = [h.lower() for h in table.header]
+    line0 = table.source.line - 1
+    if header and header[0] == "path part":
+        state.path_table = _merge(state.path_table, table)
+        if state.section in ("preamble", "description") and state.description_end is None:
+            end = tokens[i].map[1] if tokens[i].map else line0 + 1
+            state.excluded_lines.update(range(line0, end))
+    elif header[:2] == ["response", "description"] and state.section in ("response", "response_body"):
+        if state.response is not None:
+            state.response.codes = _merge(state.response.codes, table)
+    elif state.section == "query":
+        state.query_table = _merge(state.query_table, table)
+    elif state.section == "headers":
+        state.header_table = _merge(state.header_table, table)
+    elif state.section == "body" and state.request_body is not None:
+        state.request_body.table = _merge(state.request_body.table, table)
+    elif state.section == "response_body" and state.response is not None:
+        state.response.body_table = _merge(state.response.body_table, table)
+    elif state.section == "response" and state.response is not None and header[:1] == ["property name"]:
+        # A property table right under "## Response" with no body line (older pages).
+        state.response.body_table = _merge(state.response.body_table, table)
+    return after
+
+
+def _merge(existing: Table | None, table: Table) -> Table:
+    """A long table may be split into several with a repeated header: join them."""
+    if existing is None:
+        return table
+    if [h.lower() for h in existing.header] == [h.lower() for h in table.header]:
+        existing.rows.extend(table.rows)
+    return existing
+
+
+def _read_table(state: _State, tokens: list[Token], i: int) -> tuple[Table, int]:
+    start = tokens[i].map[0] if tokens[i].map else 0
+    header: list[str] = []
+    rows: list[Row] = []
+    in_head = False
+    j = i + 1
+    while j < len(tokens) and tokens[j].type != "table_close":
+        tok = tokens[j]
+        if tok.type == "thead_open":
+            in_head = True
+        elif tok.type == "thead_close":
+            in_head = False
+        elif tok.type == "tr_open":
+            cells: list[str] = []
+            row_line0 = tok.map[0] if tok.map else start
+            j += 1
+            while j < len(tokens) and tokens[j].type != "tr_close":
+                if tokens[j].type == "inline":
+                    cells.append(tokens[j].content.strip())
+                j += 1
+            if in_head:
+                header = cells
+            else:
+                rows.append(_make_row(state, cells, row_line0, len(header)))
+        j += 1
+    table = Table(header=header, rows=rows, source=state.ref(start))
+    if len(rows) > MAX_TABLE_ROWS:
+        state.diags.add(
+            "SOG205", f"table has {len(rows)} rows; the limit is {MAX_TABLE_ROWS}", table.source
+        )
+        table.rows = rows[:MAX_TABLE_ROWS]
+    return table, j + 1
+
+
+def _make_row(state: _State, cells: list[str], line0: int, width: int) -> Row:
+    raw = state.lines[line0] if line0 < len(state.lines) else ""
+    cols = []
+    pos = 0
+    for cell in cells:
+        found = raw.find(cell, pos) if cell else -1
+        cols.append(found + 1 if found >= 0 else 1)
+        if found >= 0:
+            pos = found + len(cell)
+    row = Row(cells=cells, source=state.ref(line0), cell_cols=cols)
+    written = _count_cells(raw)
+    if written < width:
+        state.diags.add(
+            "SOG201",
+            f"table row has {written} cells; the header has {width}",
+            state.ref(line0, len(raw.rstrip()) + 1),
+        )
+    return row
+
+
+def _count_cells(raw: str) -> int:
+    body = raw.strip()
+    if body.startswith("|"):
+        body = body[1:]
+    if body.endswith("|") and not body.endswith("\\|"):
+        body = body[:-1]
+    return len(re.split(r"(?<!\\)\|", body))
+
+
+_Rule = Callable[[_State, list[Token], int], int]
+_RULES: dict[str, _Rule] = {
+    "front_matter": _rule_front_matter,
+    "heading_open": _rule_heading,
+    "paragraph_open": _rule_paragraph,
+    "fence": _rule_fence,
+    "table_open": _rule_table,
+}
+
+
+# --- assembling the PageDoc ---
+
+
+def _finish(state: _State) -> PageDoc | None:
+    fm = state.front_matter
+    path_ref = SourceRef(state.path, 1, 1)
+    if not fm:
+        if not state.diags.errors or state.diags.errors[-1].source is None or (
+            state.diags.errors[-1].source.path != state.path
+        ):
+            state.diags.add("SOG101", "page has no YAML front matter (--- ... ---)", path_ref)
+        return None
+    uid = fm.get("uid") or fm.get("id") or ""
+    if not uid:
+        state.diags.add("SOG102", "front matter has no uid", state.ref(state.front_matter_line - 1))
+        return None
+    endpoint = _parse_endpoint(state)
+    if endpoint is None:
+        return None
+    method, url_path = endpoint
+    assert state.endpoint is not None
+    end = state.description_end if state.description_end is not None else len(state.lines)
+    desc_lines = [
+        state.lines[n]
+        for n in range(state.description_start, min(end, len(state.lines)))
+        if n not in state.excluded_lines
+    ]
+    return PageDoc(
+        path=state.path,
+        front_matter=fm,
+        front_matter_source=state.ref(state.front_matter_line - 1),
+        uid=uid.strip(),
+        uid_source=SourceRef(state.path, state.uid_line, 1),
+        title=fm.get("title", "") or state.title,
+        method=method,
+        url_path=url_path,
+        endpoint_source=SourceRef(state.path, state.endpoint.content_line, 1),
+        description="\n".join(desc_lines).strip("\n"),
+        description_source=state.ref(state.description_start),
+        path_table=state.path_table,
+        query_table=state.query_table,
+        header_table=state.header_table,
+        request_body=state.request_body,
+        response=state.response,
+        sample_request=state.sample_request,
+        sample_response=state.sample_response,
+    )
+
+
+def _parse_endpoint(state: _State) -> tuple[str, str] | None:
+    fence = state.endpoint
+    if fence is None:
+        state.diags.add(
+            "SOG103", "no ```http block with the endpoint (METHOD /api/v1/...)",
+            SourceRef(state.path, max(state.front_matter_line, 1), 1),
+        )  # fmt: skip
+        return None
+    first = next((ln for ln in fence.content.split("\n") if ln.strip()), "")
+    m = _ENDPOINT.match(first)
+    ref = SourceRef(state.path, fence.content_line, 1)
+    if not m:
+        state.diags.add("SOG103", f"endpoint block does not read METHOD /path: {first!r}", ref)
+        return None
+    method = m.group(1).upper()
+    if method not in HTTP_METHODS:
+        state.diags.add("SOG107", f"unknown HTTP method {m.group(1)!r}", ref)
+        return None
+    url_path = m.group(2).split("?", 1)[0]
+    if not url_path.startswith("/api/v1/"):
+        col = first.find(m.group(2)) + 1
+        state.diags.add("SOG106", f"endpoint path {url_path!r} is not under /api/v1/", ref.at(ref.line, col))
+        return None
+    return method, url_path

@@ -1,0 +1,61 @@
+"""Reading page files: size limit, UTF-8, NUL bytes, line endings, and finding pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.diagnostics import Diagnostics, SourceRef
+
+MAX_PAGE_BYTES = 5 * 1024 * 1024
+# index and table-of-contents pages live beside endpoint pages but describe no endpoint
+NON_ENDPOINT_NAMES = frozenset({"index.md", "toc.md", "readme.md"})
+
+
+def read_page_text(path: Path, display: str, diags: Diagnostics) -> str | None:
+    """Return the page text with LF line endings, or None after reporting why not."""
+    src = SourceRef(display)
+    try:
+        size = path.stat().st_size
+        if size > MAX_PAGE_BYTES:
+            diags.add("SOG104", f"page is {size} bytes; the limit is {MAX_PAGE_BYTES}", src)
+            return None
+        data = path.read_bytes()
+    except OSError as exc:
+        diags.add("SOG100", f"cannot read file: {exc.strerror or exc}", src)
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line, col = _line_col(data, exc.start)
+        diags.add("SOG100", f"invalid UTF-8 (byte 0x{data[exc.start]:02x})", src.at(line, col))
+        return None
+    nul = text.find("\0")
+    if nul >= 0:
+        line, col = _line_col(text, nul)
+        diags.add("SOG100", "file contains a NUL character", src.at(line, col))
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _line_col(data: bytes | str, offset: int) -> tuple[int, int]:
+    before = data[:offset]
+    if isinstance(before, bytes):
+        before = before.decode("utf-8", errors="replace")
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+
+
+def find_pages(inputs: list[Path], diags: Diagnostics, skipped: list[Path]) -> list[Path]:
+    """Expand files and folders (searched recursively) into a sorted list of endpoint pages."""
+    found: set[Path] = set()
+    for item in inputs:
+        if item.is_dir():
+            for candidate in item.rglob("*.md"):
+                if candidate.name.lower() in NON_ENDPOINT_NAMES:
+                    skipped.append(candidate)
+                elif candidate.is_file():
+                    found.add(candidate)
+        elif item.is_file():
+            found.add(item)
+        else:
+            diags.add("SOG901", "input path does not exist", SourceRef(str(item)))
+    return sorted(found, key=lambda p: p.as_posix())

@@ -1,0 +1,144 @@
+"""Writing the output folder safely.
+
+Everything is rendered in memory first, so a failing build writes nothing. Then each changed file
+is written to a temporary file beside it and renamed into place (a reader never sees half a file);
+files whose bytes are unchanged are not touched (their mtimes stay). A manifest in OUT lists what
+sogen wrote, so a later build removes what it no longer produces and never touches anything else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+MANIFEST = ".sogen-manifest.json"
+
+
+class UnsafePathError(ValueError):
+    pass
+
+
+@dataclass
+class WriteReport:
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Difference:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+def safe_relative(rel: str) -> PurePosixPath:
+    """Reject any output name that could land outside OUT."""
+    if "\0" in rel or "\\" in rel:
+        raise UnsafePathError(f"unsafe output path {rel!r}")
+    path = PurePosixPath(rel)
+    if path.is_absolute() or not path.parts or any(p in ("", ".", "..") for p in path.parts):
+        raise UnsafePathError(f"unsafe output path {rel!r}")
+    return path
+
+
+def _target(out: Path, rel: str) -> Path:
+    target = out.joinpath(*safe_relative(rel).parts)
+    # never write through a symlink, whether the file or a folder on the way
+    probe = target
+    while probe != out:
+        if probe.is_symlink():
+            raise UnsafePathError(f"refusing to write through symlink {probe}")
+        probe = probe.parent
+    return target
+
+
+def read_manifest(out: Path) -> list[str]:
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    files = data.get("files", []) if isinstance(data, dict) else []
+    return [f for f in files if isinstance(f, str)]
+
+
+def manifest_bytes(files: dict[str, bytes]) -> bytes:
+    entries = {name: hashlib.sha256(data).hexdigest()[:16] for name, data in sorted(files.items())}
+    doc = {"generator": "sogen", "files": sorted(files), "sha256": entries}
+    return (json.dumps(doc, indent=2) + "\n").encode()
+
+
+def diff_output(out: Path, files: dict[str, bytes]) -> Difference:
+    diff = Difference()
+    for rel in sorted(files):
+        target = out.joinpath(*safe_relative(rel).parts)
+        try:
+            current = target.read_bytes()
+        except OSError:
+            diff.added.append(rel)
+            continue
+        if current != files[rel]:
+            diff.changed.append(rel)
+    for rel in read_manifest(out):
+        if rel not in files and out.joinpath(*safe_relative(rel).parts).exists():
+            diff.removed.append(rel)
+    return diff
+
+
+def write_output(out: Path, files: dict[str, bytes]) -> WriteReport:
+    """Write `files` (relative posix path -> bytes) into `out`; see the module docstring."""
+    report = WriteReport()
+    if out.is_symlink():
+        raise UnsafePathError(f"output folder {out} is a symlink")
+    out.mkdir(parents=True, exist_ok=True)
+    previous = read_manifest(out)
+    all_files = dict(files)
+    all_files[MANIFEST] = manifest_bytes(files)
+    for rel in sorted(all_files):
+        target = _target(out, rel)
+        data = all_files[rel]
+        try:
+            if target.read_bytes() == data:
+                report.unchanged.append(rel)
+                continue
+        except OSError:
+            pass
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(target, data)
+        report.written.append(rel)
+    for rel in previous:
+        if rel in files:
+            continue
+        try:
+            target = _target(out, rel)
+        except UnsafePathError:
+            continue  # a tampered manifest cannot make us delete outside OUT
+        if target.is_file():
+            target.unlink()
+            report.removed.append(rel)
+            _prune_empty(target.parent, out)
+    return report
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".sogen-", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _prune_empty(folder: Path, out: Path) -> None:
+    while folder != out and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
