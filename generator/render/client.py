@@ -1,10 +1,155 @@
-"""Stage 4: Api -> the Python client files (placeholder until the client renderer lands)."""
+"""Stage 4: Api -> the files of the Python client project (OUT/python/...), rendered in memory.
+
+Templates come from templates/python/ (a user's --templates folder overrides them one by one).
+Python files are formatted with black, so the output is what `black --check` expects.
+"""
 
 from __future__ import annotations
 
-from generator.diagnostics import Diagnostics
+import json
+import re
+from pathlib import Path
+
+import black
+import jinja2
+
+from generator.diagnostics import Diagnostics, SourceRef
 from generator.model.ir import Api
+from generator.render.context import (
+    ClientContext,
+    GroupView,
+    OperationView,
+    build_context,
+    names_in,
+)
+from generator.render.literals import docstring_body, py_literal
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "python"
+RUNTIME_FILES = ("_auth.py", "_codec.py", "_errors.py", "_http.py")
+_BLACK_MODE = black.Mode(target_versions={black.TargetVersion.PY311})
 
 
-def render_client(api: Api, diags: Diagnostics) -> dict[str, bytes]:
-    return {}
+def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = []
+    if user_templates is not None:
+        loaders.append(jinja2.FileSystemLoader(str(user_templates)))
+    loaders.append(jinja2.FileSystemLoader(str(BUILTIN_TEMPLATES)))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # Python, not HTML: page text is escaped by the filters below
+        keep_trailing_newline=True,
+    )
+    env.filters["docstring"] = docstring_body
+    env.filters["pyrepr"] = py_literal
+    env.filters["format_kw"] = lambda name: f"{name}=..."
+    env.filters["oneline"] = lambda text: " ".join(str(text).split())
+    return env
+
+
+def _probe(ctx: ClientContext) -> tuple[GroupView, OperationView]:
+    """The operation the client-behaviour tests call: the first that answers with success."""
+    for group in ctx.groups:
+        for op in group.operations:
+            if op.test.expect in ("model", "models", "value", "none") and op.return_kind != "binary":
+                return group, op
+    return ctx.groups[0], ctx.groups[0].operations[0]
+
+
+def render_client(
+    api: Api, diags: Diagnostics, user_templates: Path | None = None, version: str = "0.1.0"
+) -> dict[str, bytes]:
+    if not api.groups:
+        return {}
+    ctx = build_context(api, diags, version)
+    env = make_environment(user_templates)
+    pkg = f"python/{ctx.package}"
+    probe_group, probe = _probe(ctx)
+    probe_answer = b"" if probe.test.status == 204 else (probe.test.response_body or "null").encode()
+    common = {
+        "package": ctx.package,
+        "title": ctx.title,
+        "version": ctx.version,
+        "groups": ctx.groups,
+        "models": ctx.models,
+        "operation_count": ctx.operation_count,
+        "probe_group": probe_group,
+        "probe": probe,
+        "probe_answer": _bytes_literal(probe_answer),
+        "probe_model_imports": [
+            (module, cls)
+            for module, cls in probe_group.model_imports
+            if names_in([a.expr for a in probe.test.args], [cls])
+        ],
+        "probe_datetime": bool(names_in([a.expr for a in probe.test.args], ["datetime"])),
+        "probe_wire_datetime": bool(names_in([a.expr for a in probe.test.args], ["WireDateTime"])),
+    }
+    out: dict[str, str] = {}
+
+    def render(template: str, target: str, **extra: object) -> None:
+        try:
+            out[target] = env.get_template(template).render(**common, **extra)
+        except jinja2.TemplateError as exc:
+            where = SourceRef(str(getattr(exc, "filename", None) or template), getattr(exc, "lineno", 0) or 0)
+            diags.add("SOG503", f"template {template} failed: {exc}", where)
+
+    render("pyproject.toml.jinja", "python/pyproject.toml")
+    render("README.md.jinja", "python/README.md")
+    render("package/__init__.py.jinja", f"{pkg}/__init__.py")
+    render("package/_client.py.jinja", f"{pkg}/_client.py")
+    render("package/models/__init__.py.jinja", f"{pkg}/models/__init__.py")
+    render("package/agents/__init__.py.jinja", f"{pkg}/agents/__init__.py")
+    for model in ctx.models:
+        render("package/models/model.py.jinja", f"{pkg}/models/{model.module}.py", model=model)
+    for group in ctx.groups:
+        render("package/agents/group.py.jinja", f"{pkg}/agents/{group.module}.py", group=group)
+        render("tests/test_group.py.jinja", f"python/tests/test_{group.module}.py", group=group)
+    render("tests/conftest.py.jinja", "python/tests/conftest.py")
+    render("tests/test_client.py.jinja", "python/tests/test__client.py")
+    out["python/tests/__init__.py"] = ""
+    out[f"{pkg}/py.typed"] = ""
+    for name in RUNTIME_FILES:
+        text = _read_template_file(env, f"runtime/{name}")
+        if name == "_http.py":
+            text = re.sub(r'^__version__ = "[^"]*"', f'__version__ = "{ctx.version}"', text, flags=re.M)
+        out[f"{pkg}/{name}"] = text
+    files: dict[str, bytes] = {}
+    for target, text in sorted(out.items()):
+        if target.endswith(".py"):
+            text = _format(text, target, diags)
+        files[target] = text.encode("utf-8")
+    return files
+
+
+def _read_template_file(env: jinja2.Environment, name: str) -> str:
+    """Runtime modules are plain Python, copied as they are (a user may override them too)."""
+    assert env.loader is not None
+    source, _, _ = env.loader.get_source(env, name)
+    return source
+
+
+_HEADER_END = re.compile(r"^(def |class |async def |@|__all__|_[A-Za-z]|if TYPE_CHECKING|[A-Z_]+ = )", re.M)
+
+
+def _tidy_header(text: str) -> str:
+    """One blank line between import groups, whatever the templates' conditionals left."""
+    m = _HEADER_END.search(text)
+    end = m.start() if m else len(text)
+    head = re.sub(r"\n{3,}", "\n\n", text[:end])
+    return head + text[end:]
+
+
+def _format(text: str, target: str, diags: Diagnostics) -> str:
+    try:
+        return black.format_str(_tidy_header(text), mode=_BLACK_MODE)
+    except Exception as exc:  # black's errors are many types; any of them is a located error
+        line = 0
+        m = re.search(r"(\d+):(\d+)", str(exc))
+        if m:
+            line = int(m.group(1))
+        diags.add("SOG503", f"generated file is not valid Python: {str(exc)[:200]}", SourceRef(target, line))
+        return text
+
+
+def _bytes_literal(data: bytes) -> str:
+    return "b" + json.dumps(data.decode("utf-8", errors="replace"), ensure_ascii=True)

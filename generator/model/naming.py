@@ -1,0 +1,234 @@
+"""Turn names from the pages (operation ids, property names, headers) into Python identifiers.
+
+Word splitting (shared by `snake_case` and `pascal_case`), chosen to be predictable rather
+than clever - there is no dictionary of known words:
+
+* Anything that is not an ASCII letter or digit separates words (`$select`, `SO-Language`,
+  `List_Item`, `a.b c`); leading and trailing separators vanish.
+* A lower-case letter or digit followed by an upper-case letter starts a new word
+  (`chatSession`, `v1Chat`).
+* An acronym ends before the last capital of a run that is followed by a lower-case letter:
+  `CRMScriptId` -> CRM|Script|Id, `GetXMLData2` -> Get|XML|Data2. So `EMailConnectionInfo`
+  is E|Mail|Connection|Info -> `e_mail_connection_info` (while `EmailAddress` stays
+  `email_address`; the two spellings never merge).
+* A plural acronym stays one word: `IDs` -> `ids`, `URLsFor` -> urls|for.
+* Digits stick to the word before them (`Html5` -> `html5`, `Data2`, `Int32`, `v1`).
+* Non-ASCII letters are transliterated (NFKD, plus a few Nordic/German letters NFKD keeps:
+  ø->o, æ->ae, ß->ss, ...); any other letter or digit becomes its own word
+  `u<decimal code point>`, which keeps different names distinct and the result pure ASCII.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import unicodedata
+from typing import Literal, NamedTuple
+
+__all__ = [
+    "PYTHON_BUILTINS",
+    "NameCollision",
+    "Style",
+    "UniqueNamer",
+    "pascal_case",
+    "python_identifier",
+    "snake_case",
+]
+
+Style = Literal["snake", "pascal"]
+
+# Letters NFKD leaves alone but which have a customary ASCII spelling.
+_TRANSLITERATE = {
+    "ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE",
+    "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D",
+    "\u0131": "i", "ħ": "h", "Ħ": "H",
+}  # fmt: skip
+
+_WORD_RE = re.compile(
+    r"""
+      [A-Z]{2,}s(?![a-z])          # plural acronym: IDs, URLs
+    | [A-Z]+[0-9]*(?=[A-Z][a-z])   # acronym before a capitalised word: CRM|Script
+    | [A-Z]?[a-z]+[0-9]*           # ordinary word, digits attached: Chat, html5, v1
+    | [A-Z]+[0-9]*                 # trailing acronym: ID, URL, V2
+    | [0-9]+                       # digits with no word before them
+    """,
+    re.VERBOSE,
+)
+
+# Every name in builtins (3.11-3.13), written out so the output does not depend on the
+# interpreter that runs the generator. Shadowing any of these in generated code is avoided.
+PYTHON_BUILTINS: frozenset[str] = frozenset(
+    {
+        "ArithmeticError", "AssertionError", "AttributeError", "BaseException",
+        "BaseExceptionGroup", "BlockingIOError", "BrokenPipeError", "BufferError", "BytesWarning",
+        "ChildProcessError", "ConnectionAbortedError", "ConnectionError", "ConnectionRefusedError",
+        "ConnectionResetError", "DeprecationWarning", "EOFError", "Ellipsis", "EncodingWarning",
+        "EnvironmentError", "Exception", "ExceptionGroup", "False", "FileExistsError",
+        "FileNotFoundError", "FloatingPointError", "FutureWarning", "GeneratorExit", "IOError",
+        "ImportError", "ImportWarning", "IndentationError", "IndexError", "InterruptedError",
+        "IsADirectoryError", "KeyError", "KeyboardInterrupt", "LookupError", "MemoryError",
+        "ModuleNotFoundError", "NameError", "None", "NotADirectoryError", "NotImplemented",
+        "NotImplementedError", "OSError", "OverflowError", "PendingDeprecationWarning",
+        "PermissionError", "ProcessLookupError", "PythonFinalizationError", "RecursionError",
+        "ReferenceError", "ResourceWarning", "RuntimeError", "RuntimeWarning", "StopAsyncIteration",
+        "StopIteration", "SyntaxError", "SyntaxWarning", "SystemError", "SystemExit", "TabError",
+        "TimeoutError", "True", "TypeError", "UnboundLocalError", "UnicodeDecodeError",
+        "UnicodeEncodeError", "UnicodeError", "UnicodeTranslateError", "UnicodeWarning",
+        "UserWarning", "ValueError", "Warning", "ZeroDivisionError", "abs", "aiter", "all", "anext",
+        "any", "ascii", "bin", "bool", "breakpoint", "bytearray", "bytes", "callable", "chr",
+        "classmethod", "compile", "complex", "copyright", "credits", "delattr", "dict", "dir",
+        "divmod", "enumerate", "eval", "exec", "exit", "filter", "float", "format", "frozenset",
+        "getattr", "globals", "hasattr", "hash", "help", "hex", "id", "input", "int", "isinstance",
+        "issubclass", "iter", "len", "license", "list", "locals", "map", "max", "memoryview", "min",
+        "next", "object", "oct", "open", "ord", "pow", "print", "property", "quit", "range", "repr",
+        "reversed", "round", "set", "setattr", "slice", "sorted", "staticmethod", "str", "sum",
+        "super", "tuple", "type", "vars", "zip"
+    }
+)  # fmt: skip
+# Soft keywords (3.12 added "type"); hard keywords come from the keyword module, which
+# has been stable since 3.7.
+_SOFT_KEYWORDS = frozenset({"_", "case", "match", "type"})
+# Names every generated method or class body uses.
+_ALWAYS_RESERVED = frozenset({"self", "cls"})
+
+
+def _to_ascii(name: str) -> str:
+    out: list[str] = []
+    for ch in unicodedata.normalize("NFKD", name):
+        if ch.isascii():
+            out.append(ch)
+        elif unicodedata.combining(ch):
+            continue  # accents split off by NFKD
+        elif ch in _TRANSLITERATE:
+            out.append(_TRANSLITERATE[ch])
+        elif ch.isalnum():
+            # Decimal code point: stable, distinct, ASCII, and one word (hex letters
+            # would be split off by the word rules).
+            out.append(f" u{ord(ch)} ")
+        else:
+            out.append(" ")
+    return "".join(out)
+
+
+def _chunks(name: str) -> list[str]:
+    return [c for c in re.split(r"[^A-Za-z0-9]+", _to_ascii(name)) if c]
+
+
+def _words(name: str) -> list[str]:
+    return [word for chunk in _chunks(name) for word in _WORD_RE.findall(chunk)]
+
+
+def snake_case(name: str) -> str:
+    """`AddChatMessage` -> `add_chat_message`, `CRMScriptId` -> `crm_script_id`.
+
+    Pure conversion: the result may start with a digit or be a keyword; use
+    `python_identifier` for something that is safe to emit.
+    """
+    return "_".join(word.lower() for word in _words(name))
+
+
+def pascal_case(name: str) -> str:
+    """`chat` -> `Chat`, `List_Item` -> `ListItem`, `v1ChatAgent` -> `V1ChatAgent`.
+
+    Each word gets an upper-case first letter and keeps the rest of its spelling, so names
+    that are already PascalCase (`CRMScriptEntity`) come through unchanged. A chunk written
+    wholly in capitals (`X-XSRF-TOKEN`, `SO-Language`) is shouting, not an acronym inside a
+    name, so its words are capitalised: `XXsrfToken`, `SoLanguage`.
+    """
+    out: list[str] = []
+    for chunk in _chunks(name):
+        shouting = len(chunk) > 1 and not any(c.islower() for c in chunk)
+        for word in _WORD_RE.findall(chunk):
+            out.append(word.capitalize() if shouting else word[:1].upper() + word[1:])
+    return "".join(out)
+
+
+def _is_taken(name: str, reserved: frozenset[str]) -> bool:
+    return (
+        keyword.iskeyword(name)
+        or name in _SOFT_KEYWORDS
+        or name in PYTHON_BUILTINS
+        or name in _ALWAYS_RESERVED
+        or name in reserved
+    )
+
+
+def python_identifier(
+    name: str, *, style: Style = "snake", reserved: frozenset[str] = frozenset()
+) -> str:
+    """A valid, ASCII, non-keyword Python identifier for `name`.
+
+    Keywords, soft keywords, builtins, `self`/`cls` and anything in `reserved` get a
+    trailing underscore (repeated if needed); a leading digit gets `n_` (snake) or `N`
+    (pascal); an empty result becomes `field`/`Field`. Never starts with an underscore.
+    """
+    ident = snake_case(name) if style == "snake" else pascal_case(name)
+    if not ident:
+        ident = "field" if style == "snake" else "Field"
+    if ident[0].isdigit():
+        ident = ("n_" if style == "snake" else "N") + ident
+    while _is_taken(ident, reserved):
+        ident += "_"
+    return ident
+
+
+class NameCollision(NamedTuple):
+    """Two different originals that convert to the same identifier in one scope."""
+
+    identifier: str
+    first_original: str
+    first_source: object
+    later_original: str
+    later_source: object
+
+
+class UniqueNamer:
+    """Deterministic unique identifiers within one scope (a class, a module, a signature).
+
+    The first original to claim an identifier keeps it; a later, different original that
+    converts to the same thing gets `_2`, `_3`, ... and the clash is recorded in
+    `collisions` so the caller can warn, naming both sources. Adding the same original again
+    returns its identifier and records nothing.
+    """
+
+    def __init__(
+        self, *, style: Style = "snake", reserved: frozenset[str] = frozenset()
+    ) -> None:
+        self.style: Style = style
+        self.reserved = reserved
+        self.collisions: list[NameCollision] = []
+        self._by_original: dict[str, str] = {}
+        # identifier -> (original, source) of whoever holds it
+        self._owners: dict[str, tuple[str, object]] = {}
+
+    def add(self, original: str, source: object) -> str:
+        known = self._by_original.get(original)
+        if known is not None:
+            return known
+        base = python_identifier(original, style=self.style, reserved=self.reserved)
+        ident = base
+        if ident in self._owners:
+            first_original, first_source = self._owners[ident]
+            self.collisions.append(
+                NameCollision(ident, first_original, first_source, original, source)
+            )
+            stem = base.rstrip("_")  # "id_" -> "id_2", not "id__2"
+            n = 2
+            while True:
+                ident = f"{stem}_{n}"
+                if ident not in self._owners and not _is_taken(ident, self.reserved):
+                    break
+                n += 1
+        self._by_original[original] = ident
+        self._owners[ident] = (original, source)
+        return ident
+
+    def lookup(self, original: str) -> str | None:
+        """The identifier already given to `original`, if any."""
+        return self._by_original.get(original)
+
+    def __contains__(self, identifier: object) -> bool:
+        return identifier in self._owners
+
+    def __len__(self) -> int:
+        return len(self._owners)

@@ -1,0 +1,560 @@
+"""Api -> the ready-made context the client templates render.
+
+Every decision lives here: Python names (unique, never keywords), annotations, codecs, which
+body is flattened into keyword arguments, and the arguments and expectations of each generated
+test. Templates only loop and print.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, quote, urlsplit
+
+from generator.diagnostics import Diagnostics, SourceRef
+from generator.model.ir import (
+    Api,
+    Example,
+    Group,
+    JSONValue,
+    Operation,
+    Parameter,
+    Response,
+    Schema,
+    TypeRef,
+)
+from generator.model.naming import UniqueNamer, python_identifier, snake_case
+from generator.render.literals import py_literal
+from generator.render.pytypes import PyType, param_annotation, py_type
+
+PACKAGE = "superoffice_webapi"
+# names the generated code itself uses in each scope; page content must not take them
+MODEL_RESERVED = frozenset({"to_dict", "from_dict", "additional_properties", "self", "cls"})
+CLIENT_RESERVED = frozenset({"close", "aclose", "base_url", "transport", "self", "with_options"})
+CALL_OPTIONS = ("select", "language", "culture", "time_zone", "max_retries", "timeout")
+METHOD_RESERVED = frozenset({"self", "body", "response", "query", "headers", *CALL_OPTIONS})
+
+
+@dataclass
+class FieldView:
+    name: str  # python attribute
+    wire: str
+    type: PyType
+    description: str
+
+
+@dataclass
+class ModelView:
+    class_name: str
+    module: str  # module name inside models/
+    schema: str  # wire schema name
+    description: str
+    doc: str  # the class docstring: description and one line per attribute
+    fields: list[FieldView]
+    imports: list[tuple[str, str]]  # (module, class) of other models referenced
+    self_ref: bool
+    uses_datetime: bool
+    codec_imports: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ParamView:
+    name: str  # python keyword
+    wire: str
+    location: str  # path, query, header, body_field
+    annotation: str
+    required: bool
+    description: str
+    codec: str = ""  # for body fields
+
+
+@dataclass
+class TestArg:
+    name: str
+    expr: str  # a Python expression
+
+
+@dataclass
+class TestView:
+    args: list[TestArg]
+    method: str
+    path: str  # the expected request path, percent-encoded
+    query: list[tuple[str, str]]
+    json_body: str | None  # repr of the expected JSON body, None when no JSON body is sent
+    content: str | None  # repr of the expected raw body (bytes)
+    status: int
+    response_body: str | None  # repr of JSON to answer with (None: empty body)
+    response_content: str | None  # repr of raw bytes to answer with
+    expect: str  # "model", "models", "value", "none", "bytes", "error"
+    error_class: str = ""
+    expected_value: str = "None"  # repr of what the call returns, for "value"
+    from_sample: bool = True
+
+
+@dataclass
+class OperationView:
+    name: str  # python method name
+    op_id: str
+    http_method: str
+    path: str
+    summary: str
+    description: str
+    restricted: str
+    params: list[ParamView]
+    path_params: list[ParamView]
+    query_params: list[ParamView]
+    header_params: list[ParamView]
+    body_kind: str  # none, flat, model, json, binary
+    body_wrapper: str  # wrapper class for "flat"
+    body_fields: list[ParamView]
+    body_param: ParamView | None
+    body_content_type: str
+    returns: str  # annotation
+    return_codec: str  # codec expression, "" for none/binary
+    return_kind: str  # none, json, binary
+    return_description: str
+    errors: list[tuple[int, str, str]]  # (status, class, description)
+    test: TestView
+    has_select: bool
+    source: str
+
+
+CODEC_NAMES = ("BOOL", "DATETIME", "FLOAT", "INT", "JSON", "STRING", "UNSET", "Field", "JSONValue",
+               "Model", "Unset", "encode_body", "list_of", "map_of", "model", "nullable")  # fmt: skip
+
+
+def names_in(fragments: list[str], candidates: tuple[str, ...] | list[str]) -> list[str]:
+    """The candidates that occur as whole words in the fragments, in import-sort order."""
+    text = "\n".join(fragments)
+    found = [c for c in candidates if re.search(rf"(?<![\w.]){re.escape(c)}\b", text)]
+    return sorted(found, key=import_order)
+
+
+def import_order(name: str) -> tuple[int, str]:
+    """isort's order by type: CONSTANTS, then Classes, then functions."""
+    kind = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
+    return kind, name
+
+
+@dataclass
+class GroupView:
+    attr: str  # client attribute
+    module: str  # module inside agents/
+    class_name: str
+    async_class_name: str
+    tag: str
+    kind: str
+    description: str
+    operations: list[OperationView]
+    model_imports: list[tuple[str, str]]
+    uses_datetime: bool
+    codec_imports: list[str] = field(default_factory=list)
+    http_imports: list[str] = field(default_factory=list)
+    test_model_imports: list[tuple[str, str]] = field(default_factory=list)
+    test_imports: list[str] = field(default_factory=list)  # pytest, APIStatusError, ...
+
+
+@dataclass
+class ClientContext:
+    package: str
+    version: str
+    title: str
+    groups: list[GroupView]
+    models: list[ModelView]
+    operation_count: int = 0
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+ERROR_CLASSES = {
+    400: "BadRequestError",
+    401: "AuthenticationError",
+    403: "PermissionDeniedError",
+    404: "NotFoundError",
+    409: "ConflictError",
+    412: "PreconditionFailedError",
+    422: "UnprocessableEntityError",
+    429: "RateLimitError",
+}
+
+
+def error_class(status: int) -> str:
+    if status >= 500:
+        return "InternalServerError"
+    return ERROR_CLASSES.get(status, "APIStatusError")
+
+
+def build_context(api: Api, diags: Diagnostics, version: str = "0.1.0") -> ClientContext:
+    class_namer = UniqueNamer(style="pascal", reserved=frozenset({"Model", "Field", "Unset"}))
+    module_namer = UniqueNamer(style="snake")
+    class_names: dict[str, str] = {}
+    modules: dict[str, str] = {}
+    for name, schema in api.schemas.items():
+        class_names[name] = class_namer.add(name, schema.source)
+        modules[name] = module_namer.add(name, schema.source)
+    _report(class_namer, "schema class", diags)
+    models = [_model_view(s, class_names, modules, diags) for s in api.schemas.values()]
+    group_namer = UniqueNamer(style="snake", reserved=CLIENT_RESERVED)
+    groups = []
+    for group in api.groups:
+        first = group.operations[0].source if group.operations else None
+        groups.append(_group_view(group, group_namer.add(_group_short(group), first), api,
+                                  class_names, modules, diags))  # fmt: skip
+    _report(group_namer, "client attribute", diags)
+    return ClientContext(
+        package=PACKAGE,
+        version=version,
+        title=api.title,
+        groups=groups,
+        models=models,
+        operation_count=sum(len(g.operations) for g in groups),
+    )
+
+
+def _group_short(group: Group) -> str:
+    return group.name.removesuffix("Agent") if group.kind == "agent" else group.name
+
+
+def _report(namer: UniqueNamer, what: str, diags: Diagnostics) -> None:
+    for c in namer.collisions:
+        first = c.first_source if isinstance(c.first_source, SourceRef) else None
+        later = c.later_source if isinstance(c.later_source, SourceRef) else None
+        diags.add(
+            "SOG406",
+            f"{what} names {c.first_original!r} and {c.later_original!r} both become "
+            f"{c.identifier!r}; the later is renamed",
+            later,
+            related=(first,) if first else (),
+        )
+
+
+def _model_view(
+    schema: Schema, class_names: dict[str, str], modules: dict[str, str], diags: Diagnostics
+) -> ModelView:
+    namer = UniqueNamer(style="snake", reserved=MODEL_RESERVED)
+    fields = []
+    refs: set[str] = set()
+    uses_dt = False
+    for prop in schema.properties:
+        t = py_type(prop.type, class_names)
+        refs |= t.models
+        uses_dt = uses_dt or t.uses_datetime
+        fields.append(FieldView(namer.add(prop.name, prop.source), prop.name, t, prop.description))
+    _report(namer, f"property ({schema.name})", diags)
+    imports = sorted((modules[r], class_names[r]) for r in refs if r != schema.name)
+    doc = schema.description or f"The {schema.name} carrier."
+    if fields:
+        doc += "\n\nAttributes:\n" + "\n".join(
+            f"    {f.name}: {' '.join((f.description or f'The `{f.wire}` property.').split())}"
+            for f in fields
+        )
+    fragments = [f"{f.type.annotation} nullable({f.type.codec})" for f in fields]
+    fragments.append("UNSET Unset Field Model")
+    return ModelView(
+        codec_imports=names_in(fragments, CODEC_NAMES),
+        class_name=class_names[schema.name],
+        module=modules[schema.name],
+        schema=schema.name,
+        description=schema.description,
+        doc=doc,
+        fields=fields,
+        imports=imports,
+        self_ref=schema.name in refs,
+        uses_datetime=uses_dt,
+    )
+
+
+def _group_view(
+    group: Group, attr: str, api: Api, class_names: dict[str, str], modules: dict[str, str],
+    diags: Diagnostics,
+) -> GroupView:  # fmt: skip
+    method_namer = UniqueNamer(style="snake", reserved=frozenset({"self"}))
+    ops = []
+    refs: set[str] = set()
+    uses_dt = False
+    for op in group.operations:
+        view, op_refs, op_dt = _operation_view(op, method_namer.add(op.name, op.source), api,
+                                               class_names, diags)  # fmt: skip
+        ops.append(view)
+        refs |= op_refs
+        uses_dt = uses_dt or op_dt
+    _report(method_namer, f"method ({group.name})", diags)
+    cls = python_identifier(attr, style="pascal")
+    what = "agent" if group.kind == "agent" else "REST entity"
+    code = [_op_code(op) for op in ops]
+    tests = [" ".join(f"{a.expr}" for a in op.test.args) + " " + op.test.expected_value for op in ops]
+    test_kinds = " ".join(op.test.expect for op in ops)
+    model_imports = sorted((modules[r], class_names[r]) for r in refs)
+    return GroupView(
+        codec_imports=names_in(code, CODEC_NAMES),
+        http_imports=["AsyncTransportClient", "SyncTransportClient"]
+        + (["parse_response"] if any(op.return_kind == "json" for op in ops) else []),
+        test_model_imports=[(m, c) for m, c in model_imports if names_in(tests, [c])],
+        test_imports=(["pytest", "APIStatusError"] if "error" in test_kinds else [])
+        + names_in(tests, ["WireDateTime", "datetime"]),
+        attr=attr,
+        module=attr,
+        class_name=cls,
+        async_class_name="Async" + cls,
+        tag=group.name,
+        kind=group.kind,
+        description=f"The {_group_short(group)} {what} ({len(ops)} operation{'s' if len(ops) != 1 else ''}).",
+        operations=ops,
+        model_imports=model_imports,
+        uses_datetime=uses_dt,
+    )
+
+
+def _op_code(op: OperationView) -> str:
+    """The annotations and codec expressions a method's code will contain."""
+    parts = [p.annotation for p in op.params] + [op.returns, op.return_codec]
+    parts += [f.annotation for f in op.body_fields]
+    if op.body_fields:
+        parts.append("UNSET Unset")
+    if op.body_param is not None and op.body_kind in ("model", "json"):
+        parts += [op.body_param.annotation, op.body_param.codec, "UNSET Unset encode_body"]
+    return " ".join(parts)
+
+
+def _success(op: Operation) -> Response | None:
+    for r in op.responses:
+        if 200 <= r.status < 300:
+            return r
+    return None
+
+
+def _operation_view(
+    op: Operation, name: str, api: Api, class_names: dict[str, str], diags: Diagnostics
+) -> tuple[OperationView, set[str], bool]:
+    namer = UniqueNamer(style="snake", reserved=METHOD_RESERVED)
+    refs: set[str] = set()
+    uses_dt = False
+    params: list[ParamView] = []
+    for p in op.parameters:
+        if p.shared:
+            continue  # $select and the language headers are call options on every method
+        view = ParamView(namer.add(p.name, p.source), p.name, p.location,
+                         param_annotation(p.type), p.required or p.location == "path",
+                         p.description)  # fmt: skip
+        uses_dt = uses_dt or "datetime" in view.annotation
+        params.append(view)
+    body_kind, wrapper, body_fields, body_param, content_type = "none", "", [], None, ""
+    body = op.request_body
+    if body is not None:
+        t = body.type
+        schema = api.schemas.get(str(t.ref)) if t.kind == "ref" else None
+        if t.kind == "binary":
+            body_kind, content_type = "binary", body.content_types[0]
+            body_param = ParamView(namer.add(body.name, body.source), body.name, "body", "bytes",
+                                   True, body.description)  # fmt: skip
+        elif schema is not None and not schema.documented_name and op.name + "Request" in schema.name:
+            body_kind, wrapper = "flat", class_names[schema.name]
+            refs.add(schema.name)
+            for prop in schema.properties:
+                pt = py_type(prop.type, class_names)
+                refs |= pt.models
+                uses_dt = uses_dt or pt.uses_datetime
+                body_fields.append(ParamView(namer.add(prop.name, prop.source), prop.name,
+                                             "body_field", pt.annotation, False, prop.description,
+                                             pt.codec))  # fmt: skip
+        else:
+            pt = py_type(t, class_names)
+            refs |= pt.models
+            uses_dt = uses_dt or pt.uses_datetime
+            body_kind = "model" if t.kind == "ref" else "json"
+            body_param = ParamView(namer.add(body.name, body.source), body.name, "body",
+                                   pt.annotation, False, body.description, pt.codec)  # fmt: skip
+    _report(namer, f"parameter ({op.id})", diags)
+    success = _success(op)
+    returns, return_codec, return_kind, return_desc = "None", "", "none", ""
+    if success is not None and success.type is not None and success.status != 204:
+        return_desc = success.description
+        if success.type.kind == "binary":
+            returns, return_kind = "bytes", "binary"
+        else:
+            rt = py_type(success.type, class_names)
+            refs |= rt.models
+            uses_dt = uses_dt or rt.uses_datetime
+            returns, return_codec, return_kind = f"{rt.annotation} | None", f"nullable({rt.codec})", "json"
+    errors = [(r.status, error_class(r.status), r.description) for r in op.responses if r.status >= 400]
+    view = OperationView(
+        name=name,
+        op_id=op.id,
+        http_method=op.method,
+        path=op.path,
+        summary=op.summary,
+        description=op.description if op.description != op.summary else "",
+        restricted=op.online_restricted,
+        params=params,
+        path_params=[p for p in params if p.location == "path"],
+        query_params=[p for p in params if p.location == "query"],
+        header_params=[p for p in params if p.location == "header"],
+        body_kind=body_kind,
+        body_wrapper=wrapper,
+        body_fields=body_fields,
+        body_param=body_param,
+        body_content_type=content_type,
+        returns=returns,
+        return_codec=return_codec,
+        return_kind=return_kind,
+        return_description=return_desc,
+        errors=errors,
+        test=TestView([], "", "", [], None, None, 200, None, None, "none"),
+        has_select=any(p.shared == "Select" for p in op.parameters),
+        source=str(op.source),
+    )
+    view.test = _test_view(op, view, api, class_names)
+    return view, refs, uses_dt
+
+
+# --- generated tests: arguments and expectations from the page's samples ---
+
+
+def _synth_value(t: TypeRef, name: str) -> tuple[str, str]:
+    """(python expression, wire text) for a parameter the sample does not give."""
+    if t.kind == "integer":
+        return "1", "1"
+    if t.kind == "number":
+        return "1.5", "1.5"
+    if t.kind == "boolean":
+        return "True", "true"
+    if t.kind == "enum" and t.enum:
+        return py_literal(t.enum[0]), t.enum[0]
+    if t.kind == "datetime":
+        return "datetime(2024, 1, 2, 3, 4, 5)", "2024-01-02T03:04:05"
+    if t.kind == "array":
+        inner_expr, inner_wire = _synth_value(t.items or TypeRef("string"), name)
+        return f"[{inner_expr}]", inner_wire
+    value = "sample-" + snake_case(name).replace("_", "-")
+    return py_literal(value), value
+
+
+def _sample_path_values(op: Operation, example: Example | None) -> dict[str, str]:
+    """Values the sample request puts where the path has placeholders."""
+    if example is None or not example.path:
+        return {}
+    sample = urlsplit(example.path).path.rstrip("/").split("/")
+    template = op.path.rstrip("/").split("/")
+    if len(sample) != len(template):
+        return {}
+    found = {}
+    for want, got in zip(template, sample, strict=True):
+        m = re.fullmatch(r"\{([^{}]+)\}", want)
+        if m and got and "{" not in got:
+            found[m.group(1)] = got
+    return found
+
+
+def _param_value(p: Parameter, sample: str | None) -> tuple[str, str]:
+    if sample is not None:
+        t = p.type
+        if t.kind == "integer" and re.fullmatch(r"-?\d+", sample):
+            return sample, sample
+        if t.kind in ("string", "enum") and (t.kind != "enum" or sample in t.enum):
+            return py_literal(sample), sample
+    return _synth_value(p.type, p.name)
+
+
+def _test_view(op: Operation, view: OperationView, api: Api, class_names: dict[str, str]) -> TestView:
+    args: list[TestArg] = []
+    req = op.request_example
+    path_samples = _sample_path_values(op, req)
+    path = op.path
+    query: list[tuple[str, str]] = []
+    by_wire = {(p.location, p.wire): p for p in view.params}
+    for p in op.parameters:
+        pv = by_wire.get((p.location, p.name))
+        if pv is None:
+            continue
+        if p.location == "path":
+            expr, wire = _param_value(p, path_samples.get(p.name))
+            args.append(TestArg(pv.name, expr))
+            path = path.replace("{" + p.name + "}", quote(wire, safe=""))
+        elif p.required:
+            expr, wire = _synth_value(p.type, p.name)
+            args.append(TestArg(pv.name, expr))
+            query.append((p.name, wire))
+    json_body: str | None = None
+    content: str | None = None
+    from_sample = req is not None
+    if view.body_kind == "binary":
+        args.append(TestArg(view.body_param.name if view.body_param else "content", "b'\\x00sample'"))
+        content = "b'\\x00sample'"
+    elif view.body_kind != "none":
+        body_value = req.body if req is not None and req.has_body else None
+        has = req is not None and req.has_body
+        if view.body_kind == "flat":
+            sent: dict[str, JSONValue] = {}
+            if isinstance(body_value, dict):
+                for f in view.body_fields:
+                    if f.wire in body_value:
+                        args.append(TestArg(f.name, _py_expr(f.codec, body_value[f.wire])))
+                        sent[f.wire] = body_value[f.wire]
+            json_body = py_literal(sent)
+        elif view.body_param is not None and has:
+            args.append(TestArg(view.body_param.name, _py_expr(view.body_param.codec, body_value)))
+            json_body = py_literal(body_value)
+    res = op.response_example
+    success = _success(op)
+    status = res.status if res is not None and res.status is not None else (success.status if success else 200)
+    expect = "none"
+    err = ""
+    response_body: str | None = None
+    response_content: str | None = None
+    expected_value = "None"
+    if status >= 400 or success is None:
+        status = status if status >= 400 else 404
+        expect, err = "error", error_class(status)
+        response_body = py_literal({"Error": "sample", "ErrorType": "Test", "ErrorMessage": "sample error"})
+    elif view.return_kind == "binary":
+        expect = "bytes"
+        response_content = "b'\\x89PNG sample'"
+    elif view.return_kind == "json":
+        value = res.body if res is not None and res.has_body and res.status == status else None
+        response_body = py_literal(value)
+        success_type = success.type if success is not None else None
+        if value is None:
+            expect = "none"
+        elif success_type is not None and success_type.kind == "ref":
+            expect = "model"
+        elif (success_type is not None and success_type.kind == "array" and success_type.items
+              is not None and success_type.items.kind == "ref"):  # fmt: skip
+            expect = "models"
+        else:
+            expect = "value"
+            expected_value = _py_expr(view.return_codec, value)
+    else:
+        status = 204 if status == 200 and (success is None or success.status == 204) else status
+    return TestView(
+        args=args,
+        method=op.method,
+        path=path,
+        query=query,
+        json_body=json_body,
+        content=content,
+        status=status,
+        response_body=response_body,
+        response_content=response_content,
+        expect=expect,
+        error_class=err,
+        expected_value=expected_value,
+        from_sample=from_sample,
+    )
+
+
+def _py_expr(codec: str, value: JSONValue) -> str:
+    """A Python expression that builds the typed value the codec would decode `value` into."""
+    if value is None:
+        return "None"
+    codec = codec.removeprefix("nullable(").removesuffix(")") if codec.startswith("nullable(") else codec
+    m = re.fullmatch(r"model\(_load_(\w+)\)", codec)
+    if m:
+        return f"{m.group(1)}.from_dict({py_literal(value)})"
+    if codec == "DATETIME" and isinstance(value, str):
+        return f"WireDateTime.from_wire({py_literal(value)})"
+    if codec.startswith("list_of(") and isinstance(value, list):
+        inner = codec[len("list_of("):-1]
+        return "[" + ", ".join(_py_expr(inner, v) for v in value) + "]"
+    if codec.startswith("map_of(") and isinstance(value, dict):
+        inner = codec[len("map_of("):-1]
+        return "{" + ", ".join(f"{py_literal(k)}: {_py_expr(inner, v)}" for k, v in value.items()) + "}"
+    return py_literal(value)

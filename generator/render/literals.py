@@ -1,0 +1,73 @@
+"""Text that is safe to put into generated Python: literals and docstrings.
+
+Page content is data. It reaches generated code only through these two functions, which make
+it a double-quoted literal or an escaped docstring body, so no page can change the code's shape.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import textwrap
+
+from generator.model.ir import JSONValue
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
+_LIST_ITEM = re.compile(r"^(\s*)([-*+] |\d+[.)] |\w[\w.]*: )")
+
+
+def py_literal(value: JSONValue | tuple[object, ...]) -> str:
+    """A Python expression for a JSON value, in the double-quoted style black keeps."""
+    if value is None:
+        return "None"
+    if value is True:
+        return "True"
+    if value is False:
+        return "False"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else f'float("{value}")'
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False).replace("\u2028", "\\u2028").replace(
+            "\u2029", "\\u2029"
+        )
+    if isinstance(value, list):
+        return "[" + ", ".join(py_literal(v) for v in value) + "]"
+    if isinstance(value, tuple):
+        inner = ", ".join(py_literal(v) for v in value)  # type: ignore[arg-type]
+        return "(" + inner + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{py_literal(k)}: {py_literal(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+def docstring_body(text: str, indent: int, width: int = 88) -> str:
+    """Escape `text` for a triple-quoted docstring and wrap it to `width` at `indent`."""
+    text = _CONTROL.sub(" ", text.replace("\t", "    ").replace("\r", ""))
+    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    if text.endswith('"'):
+        text = text[:-1] + '\\"'
+    lines: list[str] = []
+    in_fence = False
+    room = max(width - indent, 40)
+    for line in text.strip("\n").split("\n"):
+        stripped = line.rstrip()
+        if stripped.lstrip().startswith("```"):
+            in_fence = not in_fence
+        if in_fence or len(stripped) <= room or stripped.lstrip().startswith("```"):
+            lines.append(stripped)
+            continue
+        lead = len(stripped) - len(stripped.lstrip())
+        item = _LIST_ITEM.match(stripped)
+        hang = lead + 4 if item else lead
+        lines.extend(
+            textwrap.wrap(
+                stripped.strip(), room, initial_indent=" " * lead, subsequent_indent=" " * hang,
+                break_long_words=False, break_on_hyphens=False,
+            )  # fmt: skip
+            or [""]
+        )
+    pad = " " * indent
+    return "\n".join((pad + ln if ln and i else ln) for i, ln in enumerate(lines))
