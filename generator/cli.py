@@ -27,18 +27,32 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                       help="pages or folders searched recursively for *.md (default: specs)")  # fmt: skip
+        p.add_argument(
+            "paths",
+            nargs="*",
+            type=Path,
+            metavar="PATH",
+            help="pages or folders searched recursively for *.md (default: specs)",
+        )
         p.add_argument("--strict", action="store_true", help="treat warnings as errors")
         p.add_argument("-v", "--verbose", action="store_true", help="also say what was skipped")
         p.add_argument("-q", "--quiet", action="store_true", help="print errors only")
         p.add_argument("--timings", action="store_true", help="print seconds per stage")
 
     def output(p: argparse.ArgumentParser) -> None:
-        p.add_argument("-o", "--out", type=Path, default=Path("generated"),
-                       help="output folder (default: generated)")  # fmt: skip
-        p.add_argument("--openapi", choices=["3.0", "3.1"], default="3.0",
-                       help="OpenAPI version to emit (default: 3.0 = 3.0.3)")  # fmt: skip
+        p.add_argument(
+            "-o",
+            "--out",
+            type=Path,
+            default=Path("generated"),
+            help="output folder (default: generated)",
+        )
+        p.add_argument(
+            "--openapi",
+            choices=["3.0", "3.1"],
+            default="3.0",
+            help="OpenAPI version to emit (default: 3.0 = 3.0.3)",
+        )
         p.add_argument("--no-client", action="store_true", help="emit the OpenAPI files only")
 
     b = sub.add_parser("build", help="parse pages and write OpenAPI + client into OUT")
@@ -53,7 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     lint = sub.add_parser("lint", help="parse and model only; print diagnostics")
     common(lint)
     lint.add_argument("--format", choices=["text", "json"], default="text")
-    lint.add_argument("--dump-model", type=Path, metavar="FILE", help="also write the model as JSON")
+    lint.add_argument(
+        "--dump-model", type=Path, metavar="FILE", help="also write the model as JSON"
+    )
     return parser
 
 
@@ -92,7 +108,9 @@ def _summary(outcome: pipeline.Outcome, args: argparse.Namespace, extra: str = "
     return text
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     parser = _parser()
@@ -148,7 +166,11 @@ def _run(args: argparse.Namespace, options: pipeline.Options, out: TextIO, err: 
     failed = outcome.failed(options.strict)
     if args.command == "check" and outcome.difference is not None:
         diff = outcome.difference
-        for label, names in (("added", diff.added), ("changed", diff.changed), ("removed", diff.removed)):
+        for label, names in (
+            ("added", diff.added),
+            ("changed", diff.changed),
+            ("removed", diff.removed),
+        ):
             for name in names:
                 print(f"{options.out / name}: {label}", file=out)
         extra = f", {len(diff.added) + len(diff.changed) + len(diff.removed)} files differ"

@@ -30,7 +30,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SOG203": ("warning", "type cell is empty; type recovered from the sample or left open"),
     "SOG204": ("warning", "unknown type name; treated as a carrier reference"),
     "SOG205": ("error", "table has more rows than the row limit"),
-    "SOG206": ("warning", "path part documented but not in the path, or in the path but not documented"),
+    "SOG206": (
+        "warning",
+        "path part documented but not in the path, or in the path but not documented",
+    ),
     "SOG207": ("warning", "response code is not a number"),
     "SOG208": ("warning", "duplicate row name in a table; the first is kept"),
     "SOG209": ("error", "type cell is not a valid type expression"),

@@ -48,15 +48,23 @@ def _unique_operations(docs: list[PageDoc], diags: Diagnostics) -> list[PageResu
     for doc in docs:
         first = seen_uid.get(doc.uid)
         if first is not None:
-            diags.add("SOG401", f"uid {doc.uid!r} is also used by {first.path}", doc.uid_source,
-                      related=(first.uid_source,))  # fmt: skip
+            diags.add(
+                "SOG401",
+                f"uid {doc.uid!r} is also used by {first.path}",
+                doc.uid_source,
+                related=(first.uid_source,),
+            )
             continue
         seen_uid[doc.uid] = doc
         route = (doc.method, doc.url_path)
         other = seen_route.get(route)
         if other is not None:
-            diags.add("SOG402", f"{doc.method} {doc.url_path} is also the endpoint of {other.path}",
-                      doc.endpoint_source, related=(other.endpoint_source,))  # fmt: skip
+            diags.add(
+                "SOG402",
+                f"{doc.method} {doc.url_path} is also the endpoint of {other.path}",
+                doc.endpoint_source,
+                related=(other.endpoint_source,),
+            )
             continue
         seen_route[route] = doc
         result = build_operation(doc, diags)
@@ -87,7 +95,9 @@ def _reconcile_path_shape(
     seen_shape[shape] = op
 
 
-def _apply_renames(ops: list[Operation], schemas: dict[str, Schema], renames: dict[str, str]) -> None:
+def _apply_renames(
+    ops: list[Operation], schemas: dict[str, Schema], renames: dict[str, str]
+) -> None:
     for op in ops:
         if op.request_body is not None:
             op.request_body.type = rename_type(op.request_body.type, renames) or ANY
@@ -98,7 +108,9 @@ def _apply_renames(ops: list[Operation], schemas: dict[str, Schema], renames: di
             prop.type = rename_type(prop.type, renames) or ANY
 
 
-def _walk_types(ops: list[Operation], schemas: dict[str, Schema]) -> list[tuple[TypeRef, SourceRef]]:
+def _walk_types(
+    ops: list[Operation], schemas: dict[str, Schema]
+) -> list[tuple[TypeRef, SourceRef]]:
     found: list[tuple[TypeRef, SourceRef]] = []
     for op in ops:
         if op.request_body is not None:
@@ -121,23 +133,35 @@ def _referenced_carriers(ops: list[Operation], schemas: dict[str, Schema]) -> di
     return referenced
 
 
-def _close_unknown_arrays(ops: list[Operation], schemas: dict[str, Schema], diags: Diagnostics) -> None:
+def _close_unknown_arrays(
+    ops: list[Operation], schemas: dict[str, Schema], diags: Diagnostics
+) -> None:
     """Arrays whose item type neither the table nor any sample tells: items are any JSON."""
     for schema in schemas.values():
         for prop in schema.properties:
             if prop.type.kind == "array" and prop.type.items is None:
-                diags.add("SOG305", f"item type of {schema.name}.{prop.name} is unknown; any JSON",
-                          prop.source)  # fmt: skip
+                diags.add(
+                    "SOG305",
+                    f"item type of {schema.name}.{prop.name} is unknown; any JSON",
+                    prop.source,
+                )
                 prop.type = TypeRef("array", items=ANY)
     for op in ops:
         if op.request_body is not None and _open_array(op.request_body.type):
-            diags.add("SOG305", f"item type of the request body of {op.id} is unknown; any JSON",
-                      op.request_body.source)  # fmt: skip
+            diags.add(
+                "SOG305",
+                f"item type of the request body of {op.id} is unknown; any JSON",
+                op.request_body.source,
+            )
             op.request_body.type = TypeRef("array", items=ANY)
         for response in op.responses:
             if response.type is not None and _open_array(response.type):
-                diags.add("SOG305", f"item type of the {response.status} response of {op.id} is "
-                          "unknown; any JSON", response.source)  # fmt: skip
+                diags.add(
+                    "SOG305",
+                    f"item type of the {response.status} response of {op.id} is "
+                    "unknown; any JSON",
+                    response.source,
+                )
                 response.type = TypeRef("array", items=ANY)
 
 

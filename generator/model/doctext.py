@@ -37,9 +37,7 @@ _PH_RE = re.compile(_PH_OPEN + r"(\d+)" + _PH_CLOSE)
 
 # Only entities terminated by ";" are decoded: html.unescape would also decode legacy
 # forms without ";" and turn a query string like "?a=1&reg=2" into "?a=1®=2".
-_ENTITY_RE = re.compile(
-    r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
-)
+_ENTITY_RE = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _MAX_DECODE_ROUNDS = 8  # "&amp;amp;amp;..." is bounded; real pages need at most 2
 
 
@@ -66,9 +64,7 @@ def _decode_entities(text: str) -> str:
 
 
 # Control characters other than newline/tab would end up in docstrings and YAML.
-_CONTROL_RE = re.compile(
-    r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029" + _PH_OPEN + _PH_CLOSE + "]"
-)
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029" + _PH_OPEN + _PH_CLOSE + "]")
 
 
 def _normalise_input(raw: str) -> str:
@@ -100,14 +96,51 @@ def _looks_like_html(text: str) -> bool:
 # Namespace segments of SuperOffice/.NET names; what follows the last one is the type name.
 _NAMESPACE_WORDS = frozenset(
     {
-        "SuperOffice", "System", "CRM", "Services", "Data", "Util", "Globalization",
-        "Security", "Archive", "Archives", "Entities", "Rows", "Tables", "Lists",
-        "Collections", "Generic", "Configuration", "Exceptions", "Web", "WebApi",
-        "Messaging", "Cache", "Factory", "Identity", "Diagnostics", "Scripting",
-        "Documents", "Carriers", "Dto", "Models", "Api", "Text", "IO", "Net", "Linq",
-        "Threading", "Tasks", "Base", "Common", "Core", "Online", "Visible", "Usage",
+        "SuperOffice",
+        "System",
+        "CRM",
+        "Services",
+        "Data",
+        "Util",
+        "Globalization",
+        "Security",
+        "Archive",
+        "Archives",
+        "Entities",
+        "Rows",
+        "Tables",
+        "Lists",
+        "Collections",
+        "Generic",
+        "Configuration",
+        "Exceptions",
+        "Web",
+        "WebApi",
+        "Messaging",
+        "Cache",
+        "Factory",
+        "Identity",
+        "Diagnostics",
+        "Scripting",
+        "Documents",
+        "Carriers",
+        "Dto",
+        "Models",
+        "Api",
+        "Text",
+        "IO",
+        "Net",
+        "Linq",
+        "Threading",
+        "Tasks",
+        "Base",
+        "Common",
+        "Core",
+        "Online",
+        "Visible",
+        "Usage",
     }
-)  # fmt: skip
+)
 _GENERIC_ARITY_RE = re.compile(r"`+\d+")
 
 
@@ -148,9 +181,7 @@ def _cref_display(cref: str) -> str:
 
 # --- the converter --------------------------------------------------------------------
 
-_ATTR_RE = re.compile(
-    r"""([A-Za-z_:][\w:.-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))"""
-)
+_ATTR_RE = re.compile(r"""([A-Za-z_:][\w:.-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 
 
 def _attrs(text: str) -> dict[str, str]:
@@ -174,9 +205,7 @@ _TOKEN_RE = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 
-_PARA_TAGS = frozenset(
-    {"para", "p", "summary", "remarks", "returns", "value", "example"}
-)
+_PARA_TAGS = frozenset({"para", "p", "summary", "remarks", "returns", "value", "example"})
 _BREAK_TAGS = frozenset({"br"})
 _LIST_TAGS = frozenset({"ul", "ol", "list"})
 _ITEM_TAGS = frozenset({"li", "item"})
@@ -197,9 +226,7 @@ _TRANSPARENT_TAGS = frozenset(
 )
 _NAME_REF_TAGS = frozenset({"paramref", "typeparamref"})
 
-_SAFE_URL_RE = re.compile(
-    r"^(?:https?://|mailto:|/|#|\.{1,2}/|[\w.-]+(?:/|$|[?#]))", re.I
-)
+_SAFE_URL_RE = re.compile(r"^(?:https?://|mailto:|/|#|\.{1,2}/|[\w.-]+(?:/|$|[?#]))", re.I)
 
 
 def _safe_url(url: str) -> str | None:
@@ -239,12 +266,8 @@ def _fence(content: str, info: str = "") -> str:
     if not lines:
         return ""
     body = "\n".join(line.rstrip() for line in lines)
-    body = _TAG_START_RE.sub(
-        "&lt;", body
-    )  # no way to escape inside a fence; see module doc
-    longest = max(
-        (len(m) for m in re.findall(r"^ {0,3}(`{3,}|~{3,})", body, re.M)), default=0
-    )
+    body = _TAG_START_RE.sub("&lt;", body)  # no way to escape inside a fence; see module doc
+    longest = max((len(m) for m in re.findall(r"^ {0,3}(`{3,}|~{3,})", body, re.M)), default=0)
     fence = "`" * max(3, longest + 1)
     info = re.sub(r"[^\w+#.-]", "", info)
     return f"{fence}{info}\n{body}\n{fence}"
@@ -317,9 +340,7 @@ class _Converter:
             label = self.inline(m.group("abody"))
             url = _safe_url(attrs.get("href", ""))
             if url:
-                self.out.append(
-                    f"[{_bracket_escape(label) or _escape_text(url)}]({url})"
-                )
+                self.out.append(f"[{_bracket_escape(label) or _escape_text(url)}]({url})")
             else:
                 self.out.append(label)
         elif m.group("autolink") is not None:
@@ -404,18 +425,14 @@ _FENCE_LINE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 _LIST_MARKER_RE = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s")
 _INNER_SPACES_RE = re.compile(r"(?<=\S)[ ]{2,}")
 # "## Filter Operators: ## rest" - a heading in the source, a bold label in intent.
-_PSEUDO_HEADING_RE = re.compile(
-    r"^[ ]{0,3}#{1,6}[ ]*([^#\n]+?:)[ ]*#{1,6}[ ]*(.*)$", re.M
-)
+_PSEUDO_HEADING_RE = re.compile(r"^[ ]{0,3}#{1,6}[ ]*([^#\n]+?:)[ ]*#{1,6}[ ]*(.*)$", re.M)
 
 
 def _tidy_lines(text: str) -> str:
     lines = []
     for line in text.split("\n"):
         if not _LIST_MARKER_RE.match(line):
-            line = line.lstrip(
-                " "
-            )  # stray indentation would make an indented code block
+            line = line.lstrip(" ")  # stray indentation would make an indented code block
         lines.append(_INNER_SPACES_RE.sub(" ", line).rstrip())
     joined = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", joined).strip("\n")
@@ -548,17 +565,13 @@ def split_online_restricted(text: str) -> tuple[str, str]:
         return text, ""
     body = "\n".join(line.rstrip() for line in kept)
     body = re.sub(r"\n{3,}", "\n\n", body).strip()
-    unique = list(
-        dict.fromkeys(notes)
-    )  # several markers with the same note: say it once
+    unique = list(dict.fromkeys(notes))  # several markers with the same note: say it once
     return body, " ".join(unique)
 
 
 # --- one-line summary -------------------------------------------------------------------
 
-_ABBREVIATIONS = frozenset(
-    {"e.g.", "i.e.", "etc.", "vs.", "cf.", "approx.", "no.", "incl."}
-)
+_ABBREVIATIONS = frozenset({"e.g.", "i.e.", "etc.", "vs.", "cf.", "approx.", "no.", "incl."})
 _LINK_RE = re.compile(r"(?<!\\)\[((?:[^\[\]\\]|\\.)*)\]\([^()\s]*\)")
 _EMPHASIS_RE = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _CODE_SPAN_RE = re.compile(r"(`+)(?:(?!\1).)+?\1")
@@ -585,9 +598,7 @@ def first_sentence(text: str, max_len: int = 120) -> str:
         break
     line = re.sub(r"^(?:#{1,6}\s+|[-*+]\s+|\d{1,9}[.)]\s+)", "", line)
     line = re.sub(r"\s#{1,6}\s*$", "", line)
-    line = _LINK_RE.sub(
-        lambda m: m.group(1).replace("\\[", "[").replace("\\]", "]"), line
-    )
+    line = _LINK_RE.sub(lambda m: m.group(1).replace("\\[", "[").replace("\\]", "]"), line)
     line = _EMPHASIS_RE.sub(r"\2", line)
     line = " ".join(line.split())
     protected = [(m.start(), m.end()) for m in _CODE_SPAN_RE.finditer(line)]

@@ -41,16 +41,22 @@ def parse_example(sample: Sample | None, kind: str, diags: Diagnostics) -> Examp
     if kind == "response":
         m = _STATUS.match(head)
         if not m:
-            diags.add("SOG302", f"sample response does not start with HTTP/1.1 <code>: {head!r}",
-                      fence.source.at(first_line))  # fmt: skip
+            diags.add(
+                "SOG302",
+                f"sample response does not start with HTTP/1.1 <code>: {head!r}",
+                fence.source.at(first_line),
+            )
             return None
         example.status = int(m.group(1))
         example.reason = m.group(2)
     else:
         m = _REQUEST.match(head)
         if not m:
-            diags.add("SOG302", f"sample request does not start with METHOD path: {head!r}",
-                      fence.source.at(first_line))  # fmt: skip
+            diags.add(
+                "SOG302",
+                f"sample request does not start with METHOD path: {head!r}",
+                fence.source.at(first_line),
+            )
             return None
         example.method = m.group(1).upper()
         example.path = m.group(2)
@@ -75,12 +81,16 @@ def parse_example(sample: Sample | None, kind: str, diags: Diagnostics) -> Examp
             line = body_line + (exc.lineno - 1 if isinstance(exc, json.JSONDecodeError) else 0)
             col = exc.colno if isinstance(exc, json.JSONDecodeError) else 1
             msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nesting too deep"
-            diags.add("SOG301", f"sample {kind} body is not valid JSON: {msg}",
-                      fence.source.at(line, col))  # fmt: skip
+            diags.add(
+                "SOG301", f"sample {kind} body is not valid JSON: {msg}", fence.source.at(line, col)
+            )
             return example
         if _depth(value) > MAX_JSON_DEPTH:
-            diags.add("SOG301", f"sample {kind} body nests deeper than {MAX_JSON_DEPTH}",
-                      fence.source.at(body_line))  # fmt: skip
+            diags.add(
+                "SOG301",
+                f"sample {kind} body nests deeper than {MAX_JSON_DEPTH}",
+                fence.source.at(body_line),
+            )
             return example
         example.body = value
         example.has_body = True

@@ -15,9 +15,19 @@ from generator.diagnostics import SourceRef
 JSONValue = None | bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"]
 
 TypeKind = Literal[
-    "string", "integer", "number", "boolean", "datetime", "bytes", "binary",
-    "enum", "ref", "array", "map", "any",
-]  # fmt: skip
+    "string",
+    "integer",
+    "number",
+    "boolean",
+    "datetime",
+    "bytes",
+    "binary",
+    "enum",
+    "ref",
+    "array",
+    "map",
+    "any",
+]
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from generator.model.ir import (
     TypeRef,
 )
 from generator.model.types import BOGUS_BODY_LABELS, is_primitive_label, map_type
-from generator.pages.pagedoc import PageDoc, Table
+from generator.pages.pagedoc import PageDoc, Row, Table
 
 _REQUIRED = re.compile(r"\s*\*\*Required\*\*\s*", re.I)
 _PLACEHOLDER = re.compile(r"\{([^{}/]+)\}")
@@ -130,25 +130,31 @@ def _split_required(description: str) -> tuple[str, bool]:
 
 def _path_parameters(doc: PageDoc, diags: Diagnostics) -> list[Parameter]:
     names = _PLACEHOLDER.findall(doc.url_path)
-    rows = {}
+    rows: dict[str, Row] = {}
     if doc.path_table is not None:
         for row in doc.path_table.rows:
             rows.setdefault(_cell(row.cells, 0).lower(), row)
     params = []
     for name in names:
-        row = rows.pop(name.lower(), None)
-        if row is None:
-            diags.add("SOG206", f"path part {{{name}}} has no row in the Path Part table; typed string",
-                      doc.endpoint_source)  # fmt: skip
+        found = rows.pop(name.lower(), None)
+        if found is None:
+            diags.add(
+                "SOG206",
+                f"path part {{{name}}} has no row in the Path Part table; typed string",
+                doc.endpoint_source,
+            )
             params.append(Parameter(name, "path", TypeRef("string"), "", True, doc.endpoint_source))
             continue
-        description, _ = _split_required(_cell(row.cells, 2))
-        type_ = _type_of(_cell(row.cells, 1), row.cell_ref(1), diags)
-        params.append(Parameter(name, "path", type_, description, True, row.source))
+        description, _ = _split_required(_cell(found.cells, 2))
+        type_ = _type_of(_cell(found.cells, 1), found.cell_ref(1), diags)
+        params.append(Parameter(name, "path", type_, description, True, found.source))
     for key, row in rows.items():
         if key:
-            diags.add("SOG206", f"Path Part row {row.cells[0]!r} is not a placeholder of the path",
-                      row.source)  # fmt: skip
+            diags.add(
+                "SOG206",
+                f"Path Part row {row.cells[0]!r} is not a placeholder of the path",
+                row.source,
+            )
     return params
 
 
@@ -162,8 +168,9 @@ def _query_parameters(doc: PageDoc, diags: Diagnostics) -> list[Parameter]:
         if not name:
             continue
         if name in seen:
-            diags.add("SOG208", f"query parameter {name!r} is listed twice; the first is kept",
-                      row.source)  # fmt: skip
+            diags.add(
+                "SOG208", f"query parameter {name!r} is listed twice; the first is kept", row.source
+            )
             continue
         seen.add(name)
         description, required = _split_required(_cell(row.cells, 2))
@@ -174,7 +181,9 @@ def _query_parameters(doc: PageDoc, diags: Diagnostics) -> list[Parameter]:
             # a carrier flattened into the query string: its value is sent as text
             type_ = TypeRef("string")
         params.append(
-            Parameter(name, "query", type_, description, required, row.source, SHARED_QUERY.get(name))
+            Parameter(
+                name, "query", type_, description, required, row.source, SHARED_QUERY.get(name)
+            )
         )
     return params
 
@@ -190,8 +199,15 @@ def _header_parameters(doc: PageDoc) -> list[Parameter]:
             continue
         description = clean_doc_text(_cell(row.cells, 1))
         params.append(
-            Parameter(name, "header", TypeRef("string"), description, False, row.source,
-                      SHARED_HEADERS.get(key))  # fmt: skip
+            Parameter(
+                name,
+                "header",
+                TypeRef("string"),
+                description,
+                False,
+                row.source,
+                SHARED_HEADERS.get(key),
+            )
         )
     return params
 
@@ -225,9 +241,13 @@ def properties_of(table: Table, diags: Diagnostics) -> list[Property]:
 
 
 def _propose(
-    result: PageResult, name: str | None, table: Table, description: str, derived: str,
+    result: PageResult,
+    name: str | None,
+    table: Table,
+    description: str,
+    derived: str,
     diags: Diagnostics,
-) -> TypeRef:  # fmt: skip
+) -> TypeRef:
     """Register the schema a table describes; return a reference to it."""
     anonymous = name is None
     key = f"~{result.operation.id}~{derived}" if anonymous else str(name)
@@ -254,7 +274,7 @@ def _request_body(doc: PageDoc, result: PageResult, diags: Diagnostics) -> Body 
         # agent pages list the property names instead of a description
         description = "" if names and names <= columns | {""} else clean_doc_text(intro)
         type_ = _propose(result, None, section.table, description, op.name + "Request", diags)
-        content = ("application/json",)
+        content: tuple[str, ...] = ("application/json",)
     else:
         description = clean_doc_text(intro)
         type_, content = _untabled_body_type(description)
@@ -273,10 +293,12 @@ def _untabled_body_type(description: str) -> tuple[TypeRef, tuple[str, ...]]:
 
 def _responses(doc: PageDoc, result: PageResult, diags: Diagnostics) -> list[Response]:
     section = doc.response
-    op = result.operation
     if section is None:
-        diags.add("SOG108", "page has no ## Response section; assuming 200 with no schema",
-                  doc.endpoint_source)  # fmt: skip
+        diags.add(
+            "SOG108",
+            "page has no ## Response section; assuming 200 with no schema",
+            doc.endpoint_source,
+        )
         return [Response(200, "OK", doc.endpoint_source)]
     codes: list[Response] = []
     if section.codes is not None:
@@ -315,8 +337,12 @@ def _response_type(
             if label.lower() in BOGUS_BODY_LABELS:
                 return None
         else:
-            diags.add("SOG405", f"response body labelled {label!r} lists other properties; "
-                      f"named {op.name}Response instead", where)  # fmt: skip
+            diags.add(
+                "SOG405",
+                f"response body labelled {label!r} lists other properties; "
+                f"named {op.name}Response instead",
+                where,
+            )
             label = "object"
     if not label and (table is None or not table.rows):
         return None

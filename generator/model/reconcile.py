@@ -34,7 +34,9 @@ def reconcile_operation(op: Operation, schemas: dict[str, Schema], diags: Diagno
         ctx = _Context(schemas, diags, req.source)
         new = _check(op.request_body.type, req.body, ctx, f"request body of {op.id}")
         if new is not None:
-            _warn_top(ctx, f"request body of {op.id}", op.request_body.type, new, op.request_body.source)
+            _warn_top(
+                ctx, f"request body of {op.id}", op.request_body.type, new, op.request_body.source
+            )
             op.request_body.type = new
     res = op.response_example
     if res is not None and res.has_body:
@@ -43,7 +45,9 @@ def reconcile_operation(op: Operation, schemas: dict[str, Schema], diags: Diagno
             ctx = _Context(schemas, diags, res.source)
             new = _check(response.type, res.body, ctx, f"response body of {op.id}")
             if new is not None:
-                _warn_top(ctx, f"{res.status} response of {op.id}", response.type, new, response.source)
+                _warn_top(
+                    ctx, f"{res.status} response of {op.id}", response.type, new, response.source
+                )
                 response.type = new
 
 
@@ -171,7 +175,11 @@ def infer_type(values: list[JSONValue], schemas: dict[str, Schema]) -> TypeRef |
         return None
     if kinds == {"string"}:
         strings = [v for v in values if isinstance(v, str)]
-        return TypeRef("datetime") if all(_ISO_DATETIME.match(s) and "T" in s for s in strings) else TypeRef("string")
+        return (
+            TypeRef("datetime")
+            if all(_ISO_DATETIME.match(s) and "T" in s for s in strings)
+            else TypeRef("string")
+        )
     if kinds == {"integer"}:
         return TypeRef("integer", format="int32")
     if kinds <= {"integer", "number"}:

@@ -27,40 +27,48 @@ Doc = dict[str, JSONValue]
 # Reusable parameters: key -> (wire name, location, description)
 SHARED_PARAMETERS: dict[str, tuple[str, str, str]] = {
     "Select": (
-        "$select", "query",
+        "$select",
+        "query",
         "Optional comma separated list of properties to include in the result. Other fields are "
-        "then nulled out to reduce payload size: \"Name,department,category\". "
+        'then nulled out to reduce payload size: "Name,department,category". '
         "Default = show all fields.",
     ),
     "AcceptLanguage": (
-        "Accept-Language", "header",
-        "Convert string references and multi-language values into a specified language (iso2) code.",
+        "Accept-Language",
+        "header",
+        "Convert string references and multi-language values into a specified language (iso2) "
+        "code.",
     ),
     "SoLanguage": (
-        "SO-Language", "header",
+        "SO-Language",
+        "header",
         "Convert string references and multi-language values into a specified language (iso2) "
         "code. Overrides Accept-Language value.",
     ),
     "SoCulture": (
-        "SO-Culture", "header",
+        "SO-Culture",
+        "header",
         "Number, date formatting in a specified culture (iso2 language) code. Partially overrides "
         "SO-Language/Accept-Language value. Ignored if no Language set.",
     ),
     "SoTimeZone": (
-        "SO-TimeZone", "header",
+        "SO-TimeZone",
+        "header",
         "Specify the timezone code that you would like date/time responses converted to.",
     ),
     "SoAppToken": (
-        "SO-AppToken", "header",
+        "SO-AppToken",
+        "header",
         "The application token that identifies the partner app. Used when calling Online WebAPI "
         "from a server.",
     ),
     "XsrfToken": (
-        "X-XSRF-TOKEN", "header",
+        "X-XSRF-TOKEN",
+        "header",
         "If not using Authorization header, you must provide XSRF value from cookie or hidden "
         "input field.",
     ),
-}  # fmt: skip
+}
 
 SECURITY_SCHEMES: Doc = {
     "Basic": {"type": "http", "scheme": "basic", "description": "User name and password."},
@@ -215,7 +223,7 @@ class _Emitter:
             )
         if description:
             out["description"] = description
-        params = [self.parameter(p) for p in op.parameters]
+        params: list[JSONValue] = [self.parameter(p) for p in op.parameters]
         if params:
             out["parameters"] = params
         if op.request_body is not None:

@@ -13,9 +13,11 @@ MAX_REPORTED = 20
 def validate_openapi(doc: dict[str, JSONValue], where: str, diags: Diagnostics) -> bool:
     """Report every validation error as SOG501 at the output file. True when valid."""
     version = str(doc.get("openapi", ""))
-    validator_cls = OpenAPIV31SpecValidator if version.startswith("3.1") else OpenAPIV30SpecValidator
+    validator_cls = (
+        OpenAPIV31SpecValidator if version.startswith("3.1") else OpenAPIV30SpecValidator
+    )
     try:
-        errors = list(validator_cls(doc).iter_errors())  # type: ignore[arg-type]
+        errors = list(validator_cls(doc).iter_errors())
     except Exception as exc:  # the validator itself failing is still a located error, not a crash
         diags.add("SOG501", f"OpenAPI validation could not run: {exc}", SourceRef(where))
         return False

@@ -107,14 +107,20 @@ def _rule_front_matter(state: _State, tokens: list[Token], i: int) -> int:
         line = start + 2 + (mark.line if mark is not None else 0)
         col = (mark.column + 1) if mark is not None else 1
         problem = getattr(exc, "problem", None) or "syntax error"
-        state.diags.add("SOG101", f"front matter is not valid YAML: {problem}", state.ref(line - 1, col))
+        context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and context_mark is not None:
+            # the parser notices late; say where the construct it gave up on began
+            problem += f" ({context} that starts at line {start + 2 + context_mark.line})"
+        state.diags.add(
+            "SOG101", f"front matter is not valid YAML: {problem}", state.ref(line - 1, col)
+        )
         return i + 1
     if not isinstance(data, dict):
         state.diags.add("SOG101", "front matter is not a YAML mapping", state.ref(start))
         return i + 1
     state.front_matter = {str(k): "" if v is None else str(v) for k, v in data.items()}
-    for offset, line in enumerate(token.content.split("\n")):
-        if re.match(r"^(uid|id)\s*:", line):
+    for offset, text in enumerate(token.content.split("\n")):
+        if re.match(r"^(uid|id)\s*:", text):
             state.uid_line = start + 2 + offset
             break
     return i + 1
@@ -233,9 +239,13 @@ def _rule_table(state: _State, tokens: list[Token], i: int) -> int:
     if header and header[0] == "path part":
         state.path_table = _merge(state.path_table, table)
         if state.section in ("preamble", "description") and state.description_end is None:
-            end = tokens[i].map[1] if tokens[i].map else line0 + 1
+            token_map = tokens[i].map
+            end = token_map[1] if token_map else line0 + 1
             state.excluded_lines.update(range(line0, end))
-    elif header[:2] == ["response", "description"] and state.section in ("response", "response_body"):
+    elif header[:2] == ["response", "description"] and state.section in (
+        "response",
+        "response_body",
+    ):
         if state.response is not None:
             state.response.codes = _merge(state.response.codes, table)
     elif state.section == "query":
@@ -246,10 +256,18 @@ def _rule_table(state: _State, tokens: list[Token], i: int) -> int:
         state.request_body.table = _merge(state.request_body.table, table)
     elif state.section == "response_body" and state.response is not None:
         state.response.body_table = _merge(state.response.body_table, table)
-    elif state.section == "response" and state.response is not None and header[:1] == ["property name"]:
+    elif (
+        state.section == "response"
+        and state.response is not None
+        and header[:1] == ["property name"]
+    ):
         # A property table right under "## Response" with no body line (older pages).
         state.response.body_table = _merge(state.response.body_table, table)
     return after
+
+
+def _line_of(token: Token) -> int:
+    return token.map[0] if token.map else 0
 
 
 def _merge(existing: Table | None, table: Table) -> Table:
@@ -262,7 +280,7 @@ def _merge(existing: Table | None, table: Table) -> Table:
 
 
 def _read_table(state: _State, tokens: list[Token], i: int) -> tuple[Table, int]:
-    start = tokens[i].map[0] if tokens[i].map else 0
+    start = _line_of(tokens[i])
     header: list[str] = []
     rows: list[Row] = []
     in_head = False
@@ -297,31 +315,51 @@ def _read_table(state: _State, tokens: list[Token], i: int) -> tuple[Table, int]
 
 def _make_row(state: _State, cells: list[str], line0: int, width: int) -> Row:
     raw = state.lines[line0] if line0 < len(state.lines) else ""
-    cols = []
-    pos = 0
-    for cell in cells:
-        found = raw.find(cell, pos) if cell else -1
-        cols.append(found + 1 if found >= 0 else 1)
-        if found >= 0:
-            pos = found + len(cell)
+    spans = _cell_spans(raw)
+    cols = [spans[n][0] if n < len(spans) else 1 for n in range(len(cells))]
     row = Row(cells=cells, source=state.ref(line0), cell_cols=cols)
-    written = _count_cells(raw)
+    written = len(spans)
     if written < width:
         state.diags.add(
             "SOG201",
             f"table row has {written} cells; the header has {width}",
             state.ref(line0, len(raw.rstrip()) + 1),
         )
+    elif written > width > 0:
+        # Markdown drops the extra cells; say so rather than lose them silently.
+        state.diags.add(
+            "SOG201",
+            f"table row has {written} cells; the header has {width} (the extra cells are ignored;"
+            " write a | inside a cell as \\|)",
+            state.ref(line0, spans[width][0]),
+        )
     return row
 
 
-def _count_cells(raw: str) -> int:
-    body = raw.strip()
-    if body.startswith("|"):
-        body = body[1:]
-    if body.endswith("|") and not body.endswith("\\|"):
-        body = body[:-1]
-    return len(re.split(r"(?<!\\)\|", body))
+def _cell_spans(raw: str) -> list[tuple[int, str]]:
+    """The cells of a written table row: (1-based column of the cell's text, text).
+
+    Cells are split at unescaped pipes (`\\|` stays inside a cell); the optional leading and
+    trailing pipes do not open a cell. An empty cell's column is just after its opening pipe.
+    """
+    start = len(raw) - len(raw.lstrip())
+    if raw.startswith("|", start):
+        start += 1
+    end = len(raw.rstrip())
+    if end > start and raw[end - 1] == "|" and raw[end - 2 : end] != "\\|":
+        end -= 1
+    spans: list[tuple[int, str]] = []
+    cell_start = i = start
+    while i <= end:
+        if i == end or raw[i] == "|":
+            text = raw[cell_start:i]
+            lead = len(text) - len(text.lstrip()) if text.strip() else 0
+            spans.append((cell_start + lead + 1, text.strip()))
+            cell_start = i + 1
+        elif raw[i] == "\\":
+            i += 1  # an escaped character, `\\|` included, stays in the cell
+        i += 1
+    return spans
 
 
 _Rule = Callable[[_State, list[Token], int], int]
@@ -341,8 +379,10 @@ def _finish(state: _State) -> PageDoc | None:
     fm = state.front_matter
     path_ref = SourceRef(state.path, 1, 1)
     if not fm:
-        if not state.diags.errors or state.diags.errors[-1].source is None or (
-            state.diags.errors[-1].source.path != state.path
+        if (
+            not state.diags.errors
+            or state.diags.errors[-1].source is None
+            or (state.diags.errors[-1].source.path != state.path)
         ):
             state.diags.add("SOG101", "page has no YAML front matter (--- ... ---)", path_ref)
         return None
@@ -387,9 +427,10 @@ def _parse_endpoint(state: _State) -> tuple[str, str] | None:
     fence = state.endpoint
     if fence is None:
         state.diags.add(
-            "SOG103", "no ```http block with the endpoint (METHOD /api/v1/...)",
+            "SOG103",
+            "no ```http block with the endpoint (METHOD /api/v1/...)",
             SourceRef(state.path, max(state.front_matter_line, 1), 1),
-        )  # fmt: skip
+        )
         return None
     first = next((ln for ln in fence.content.split("\n") if ln.strip()), "")
     m = _ENDPOINT.match(first)
@@ -404,6 +445,8 @@ def _parse_endpoint(state: _State) -> tuple[str, str] | None:
     url_path = m.group(2).split("?", 1)[0]
     if not url_path.startswith("/api/v1/"):
         col = first.find(m.group(2)) + 1
-        state.diags.add("SOG106", f"endpoint path {url_path!r} is not under /api/v1/", ref.at(ref.line, col))
+        state.diags.add(
+            "SOG106", f"endpoint path {url_path!r} is not under /api/v1/", ref.at(ref.line, col)
+        )
         return None
     return method, url_path

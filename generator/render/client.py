@@ -20,13 +20,15 @@ from generator.render.context import (
     GroupView,
     OperationView,
     build_context,
+    export_order,
+    import_order,
     names_in,
 )
 from generator.render.literals import docstring_body, py_literal
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "python"
 RUNTIME_FILES = ("_auth.py", "_codec.py", "_errors.py", "_http.py")
-_BLACK_MODE = black.Mode(target_versions={black.TargetVersion.PY311})
+_BLACK_MODE = black.Mode(target_versions={black.mode.TargetVersion.PY311})
 
 
 def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
@@ -44,6 +46,8 @@ def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
     env.filters["pyrepr"] = py_literal
     env.filters["format_kw"] = lambda name: f"{name}=..."
     env.filters["oneline"] = lambda text: " ".join(str(text).split())
+    env.filters["exports"] = lambda names: sorted(names, key=export_order)
+    env.filters["imports"] = lambda names: sorted(names, key=import_order)
     return env
 
 
@@ -51,7 +55,10 @@ def _probe(ctx: ClientContext) -> tuple[GroupView, OperationView]:
     """The operation the client-behaviour tests call: the first that answers with success."""
     for group in ctx.groups:
         for op in group.operations:
-            if op.test.expect in ("model", "models", "value", "none") and op.return_kind != "binary":
+            if (
+                op.test.expect in ("model", "models", "value", "none")
+                and op.return_kind != "binary"
+            ):
                 return group, op
     return ctx.groups[0], ctx.groups[0].operations[0]
 
@@ -65,7 +72,9 @@ def render_client(
     env = make_environment(user_templates)
     pkg = f"python/{ctx.package}"
     probe_group, probe = _probe(ctx)
-    probe_answer = b"" if probe.test.status == 204 else (probe.test.response_body or "null").encode()
+    probe_answer = (
+        b"" if probe.test.status == 204 else (probe.test.response_body or "null").encode()
+    )
     common = {
         "package": ctx.package,
         "title": ctx.title,
@@ -90,7 +99,9 @@ def render_client(
         try:
             out[target] = env.get_template(template).render(**common, **extra)
         except jinja2.TemplateError as exc:
-            where = SourceRef(str(getattr(exc, "filename", None) or template), getattr(exc, "lineno", 0) or 0)
+            where = SourceRef(
+                str(getattr(exc, "filename", None) or template), getattr(exc, "lineno", 0) or 0
+            )
             diags.add("SOG503", f"template {template} failed: {exc}", where)
 
     render("pyproject.toml.jinja", "python/pyproject.toml")
@@ -111,7 +122,9 @@ def render_client(
     for name in RUNTIME_FILES:
         text = _read_template_file(env, f"runtime/{name}")
         if name == "_http.py":
-            text = re.sub(r'^__version__ = "[^"]*"', f'__version__ = "{ctx.version}"', text, flags=re.M)
+            text = re.sub(
+                r'^__version__ = "[^"]*"', f'__version__ = "{ctx.version}"', text, flags=re.M
+            )
         out[f"{pkg}/{name}"] = text
     files: dict[str, bytes] = {}
     for target, text in sorted(out.items()):
@@ -128,7 +141,9 @@ def _read_template_file(env: jinja2.Environment, name: str) -> str:
     return source
 
 
-_HEADER_END = re.compile(r"^(def |class |async def |@|__all__|_[A-Za-z]|if TYPE_CHECKING|[A-Z_]+ = )", re.M)
+_HEADER_END = re.compile(
+    r"^(def |class |async def |@|__all__|_[A-Za-z]|if TYPE_CHECKING|[A-Z_]+ = )", re.M
+)
 
 
 def _tidy_header(text: str) -> str:
@@ -147,7 +162,11 @@ def _format(text: str, target: str, diags: Diagnostics) -> str:
         m = re.search(r"(\d+):(\d+)", str(exc))
         if m:
             line = int(m.group(1))
-        diags.add("SOG503", f"generated file is not valid Python: {str(exc)[:200]}", SourceRef(target, line))
+        diags.add(
+            "SOG503",
+            f"generated file is not valid Python: {str(exc)[:200]}",
+            SourceRef(target, line),
+        )
         return text
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import quote, urlsplit
 
 from generator.diagnostics import Diagnostics, SourceRef
 from generator.model.ir import (
@@ -66,6 +66,7 @@ class ParamView:
     required: bool
     description: str
     codec: str = ""  # for body fields
+    attr: str = ""  # for body fields: the wrapper model's attribute
 
 
 @dataclass
@@ -119,8 +120,24 @@ class OperationView:
     source: str
 
 
-CODEC_NAMES = ("BOOL", "DATETIME", "FLOAT", "INT", "JSON", "STRING", "UNSET", "Field", "JSONValue",
-               "Model", "Unset", "encode_body", "list_of", "map_of", "model", "nullable")  # fmt: skip
+CODEC_NAMES = (
+    "BOOL",
+    "DATETIME",
+    "FLOAT",
+    "INT",
+    "JSON",
+    "STRING",
+    "UNSET",
+    "Field",
+    "JSONValue",
+    "Model",
+    "Unset",
+    "encode_body",
+    "list_of",
+    "map_of",
+    "model",
+    "nullable",
+)
 
 
 def names_in(fragments: list[str], candidates: tuple[str, ...] | list[str]) -> list[str]:
@@ -128,6 +145,13 @@ def names_in(fragments: list[str], candidates: tuple[str, ...] | list[str]) -> l
     text = "\n".join(fragments)
     found = [c for c in candidates if re.search(rf"(?<![\w.]){re.escape(c)}\b", text)]
     return sorted(found, key=import_order)
+
+
+def export_order(name: str) -> tuple[int, list[tuple[int, str]]]:
+    """ruff's RUF022 order for __all__: CONSTANTS, Classes, others; digits compare as numbers."""
+    kind = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
+    parts = re.split(r"(\d+)", name)
+    return kind, [(int(p), "") if p.isdigit() else (0, p) for p in parts]
 
 
 def import_order(name: str) -> tuple[int, str]:
@@ -193,13 +217,21 @@ def build_context(api: Api, diags: Diagnostics, version: str = "0.1.0") -> Clien
         modules[name] = module_namer.add(name, schema.source)
     _report(class_namer, "schema class", diags)
     models = [_model_view(s, class_names, modules, diags) for s in api.schemas.values()]
-    group_namer = UniqueNamer(style="snake", reserved=CLIENT_RESERVED)
+    field_names = {m.schema: {f.wire: f.name for f in m.fields} for m in models}
+    attrs = _group_attributes(api.groups, diags)
+    taken_classes = set(class_names.values())
     groups = []
     for group in api.groups:
-        first = group.operations[0].source if group.operations else None
-        groups.append(_group_view(group, group_namer.add(_group_short(group), first), api,
-                                  class_names, modules, diags))  # fmt: skip
-    _report(group_namer, "client attribute", diags)
+        cls = python_identifier(_group_short(group), style="pascal")
+        cls += "Agent" if group.kind == "agent" else "Api"
+        while cls in taken_classes:
+            cls += "_"
+        taken_classes.add(cls)
+        groups.append(
+            _group_view(
+                group, attrs[group.name], cls, api, class_names, modules, field_names, diags
+            )
+        )
     return ClientContext(
         package=PACKAGE,
         version=version,
@@ -208,6 +240,35 @@ def build_context(api: Api, diags: Diagnostics, version: str = "0.1.0") -> Clien
         models=models,
         operation_count=sum(len(g.operations) for g in groups),
     )
+
+
+def _group_attributes(groups: list[Group], diags: Diagnostics) -> dict[str, str]:
+    """Client attribute per group: agents claim their short name first (`chat`); a REST entity
+    or agent whose name is taken gets a kind suffix (`preference_entity`), then a number."""
+    taken: dict[str, Group] = {}
+    attrs: dict[str, str] = {}
+    for group in sorted(groups, key=lambda g: (g.kind != "agent", g.name)):
+        base = python_identifier(_group_short(group), reserved=CLIENT_RESERVED)
+        name = base
+        if name in taken:
+            other = taken[name]
+            name = python_identifier(
+                f"{_group_short(group)}_{'agent' if group.kind == 'agent' else 'entity'}"
+            )
+            n = 2
+            while name in taken:
+                name = f"{base}_{n}"
+                n += 1
+            first = group.operations[0].source if group.operations else None
+            diags.add(
+                "SOG406",
+                f"client attribute {base!r} is taken by {other.name}; {group.name} is {name!r}",
+                first,
+                related=(other.operations[0].source,) if other.operations else (),
+            )
+        taken[name] = group
+        attrs[group.name] = name
+    return attrs
 
 
 def _group_short(group: Group) -> str:
@@ -248,7 +309,7 @@ def _model_view(
             for f in fields
         )
     fragments = [f"{f.type.annotation} nullable({f.type.codec})" for f in fields]
-    fragments.append("UNSET Unset Field Model")
+    fragments.append("Field Model" + (" UNSET Unset" if fields else ""))
     return ModelView(
         codec_imports=names_in(fragments, CODEC_NAMES),
         class_name=class_names[schema.name],
@@ -264,24 +325,32 @@ def _model_view(
 
 
 def _group_view(
-    group: Group, attr: str, api: Api, class_names: dict[str, str], modules: dict[str, str],
+    group: Group,
+    attr: str,
+    cls: str,
+    api: Api,
+    class_names: dict[str, str],
+    modules: dict[str, str],
+    field_names: dict[str, dict[str, str]],
     diags: Diagnostics,
-) -> GroupView:  # fmt: skip
+) -> GroupView:
     method_namer = UniqueNamer(style="snake", reserved=frozenset({"self"}))
     ops = []
     refs: set[str] = set()
     uses_dt = False
     for op in group.operations:
-        view, op_refs, op_dt = _operation_view(op, method_namer.add(op.name, op.source), api,
-                                               class_names, diags)  # fmt: skip
+        view, op_refs, op_dt = _operation_view(
+            op, method_namer.add(op.name, op.source), api, class_names, field_names, diags
+        )
         ops.append(view)
         refs |= op_refs
         uses_dt = uses_dt or op_dt
     _report(method_namer, f"method ({group.name})", diags)
-    cls = python_identifier(attr, style="pascal")
     what = "agent" if group.kind == "agent" else "REST entity"
     code = [_op_code(op) for op in ops]
-    tests = [" ".join(f"{a.expr}" for a in op.test.args) + " " + op.test.expected_value for op in ops]
+    tests = [
+        " ".join(f"{a.expr}" for a in op.test.args) + " " + op.test.expected_value for op in ops
+    ]
     test_kinds = " ".join(op.test.expect for op in ops)
     model_imports = sorted((modules[r], class_names[r]) for r in refs)
     return GroupView(
@@ -297,11 +366,15 @@ def _group_view(
         async_class_name="Async" + cls,
         tag=group.name,
         kind=group.kind,
-        description=f"The {_group_short(group)} {what} ({len(ops)} operation{'s' if len(ops) != 1 else ''}).",
+        description=f"The {_group_short(group)} {what} ({_count(len(ops), 'operation')}).",
         operations=ops,
         model_imports=model_imports,
         uses_datetime=uses_dt,
     )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _op_code(op: OperationView) -> str:
@@ -323,7 +396,12 @@ def _success(op: Operation) -> Response | None:
 
 
 def _operation_view(
-    op: Operation, name: str, api: Api, class_names: dict[str, str], diags: Diagnostics
+    op: Operation,
+    name: str,
+    api: Api,
+    class_names: dict[str, str],
+    field_names: dict[str, dict[str, str]],
+    diags: Diagnostics,
 ) -> tuple[OperationView, set[str], bool]:
     namer = UniqueNamer(style="snake", reserved=METHOD_RESERVED)
     refs: set[str] = set()
@@ -332,11 +410,16 @@ def _operation_view(
     for p in op.parameters:
         if p.shared:
             continue  # $select and the language headers are call options on every method
-        view = ParamView(namer.add(p.name, p.source), p.name, p.location,
-                         param_annotation(p.type), p.required or p.location == "path",
-                         p.description)  # fmt: skip
-        uses_dt = uses_dt or "datetime" in view.annotation
-        params.append(view)
+        param = ParamView(
+            namer.add(p.name, p.source),
+            p.name,
+            p.location,
+            param_annotation(p.type),
+            p.required or p.location == "path",
+            p.description,
+        )
+        uses_dt = uses_dt or "datetime" in param.annotation
+        params.append(param)
     body_kind, wrapper, body_fields, body_param, content_type = "none", "", [], None, ""
     body = op.request_body
     if body is not None:
@@ -344,25 +427,49 @@ def _operation_view(
         schema = api.schemas.get(str(t.ref)) if t.kind == "ref" else None
         if t.kind == "binary":
             body_kind, content_type = "binary", body.content_types[0]
-            body_param = ParamView(namer.add(body.name, body.source), body.name, "body", "bytes",
-                                   True, body.description)  # fmt: skip
-        elif schema is not None and not schema.documented_name and op.name + "Request" in schema.name:
+            body_param = ParamView(
+                namer.add(body.name, body.source),
+                body.name,
+                "body",
+                "bytes",
+                True,
+                body.description,
+            )
+        elif (
+            schema is not None and not schema.documented_name and op.name + "Request" in schema.name
+        ):
             body_kind, wrapper = "flat", class_names[schema.name]
             refs.add(schema.name)
             for prop in schema.properties:
                 pt = py_type(prop.type, class_names)
                 refs |= pt.models
                 uses_dt = uses_dt or pt.uses_datetime
-                body_fields.append(ParamView(namer.add(prop.name, prop.source), prop.name,
-                                             "body_field", pt.annotation, False, prop.description,
-                                             pt.codec))  # fmt: skip
+                body_fields.append(
+                    ParamView(
+                        namer.add(prop.name, prop.source),
+                        prop.name,
+                        "body_field",
+                        pt.annotation,
+                        False,
+                        prop.description,
+                        pt.codec,
+                        field_names[schema.name][prop.name],
+                    )
+                )
         else:
             pt = py_type(t, class_names)
             refs |= pt.models
             uses_dt = uses_dt or pt.uses_datetime
             body_kind = "model" if t.kind == "ref" else "json"
-            body_param = ParamView(namer.add(body.name, body.source), body.name, "body",
-                                   pt.annotation, False, body.description, pt.codec)  # fmt: skip
+            body_param = ParamView(
+                namer.add(body.name, body.source),
+                body.name,
+                "body",
+                pt.annotation,
+                False,
+                body.description,
+                pt.codec,
+            )
     _report(namer, f"parameter ({op.id})", diags)
     success = _success(op)
     returns, return_codec, return_kind, return_desc = "None", "", "none", ""
@@ -374,8 +481,14 @@ def _operation_view(
             rt = py_type(success.type, class_names)
             refs |= rt.models
             uses_dt = uses_dt or rt.uses_datetime
-            returns, return_codec, return_kind = f"{rt.annotation} | None", f"nullable({rt.codec})", "json"
-    errors = [(r.status, error_class(r.status), r.description) for r in op.responses if r.status >= 400]
+            returns, return_codec, return_kind = (
+                f"{rt.annotation} | None",
+                f"nullable({rt.codec})",
+                "json",
+            )
+    errors = [
+        (r.status, error_class(r.status), r.description) for r in op.responses if r.status >= 400
+    ]
     view = OperationView(
         name=name,
         op_id=op.id,
@@ -454,7 +567,9 @@ def _param_value(p: Parameter, sample: str | None) -> tuple[str, str]:
     return _synth_value(p.type, p.name)
 
 
-def _test_view(op: Operation, view: OperationView, api: Api, class_names: dict[str, str]) -> TestView:
+def _test_view(
+    op: Operation, view: OperationView, api: Api, class_names: dict[str, str]
+) -> TestView:
     args: list[TestArg] = []
     req = op.request_example
     path_samples = _sample_path_values(op, req)
@@ -477,7 +592,9 @@ def _test_view(op: Operation, view: OperationView, api: Api, class_names: dict[s
     content: str | None = None
     from_sample = req is not None
     if view.body_kind == "binary":
-        args.append(TestArg(view.body_param.name if view.body_param else "content", "b'\\x00sample'"))
+        args.append(
+            TestArg(view.body_param.name if view.body_param else "content", "b'\\x00sample'")
+        )
         content = "b'\\x00sample'"
     elif view.body_kind != "none":
         body_value = req.body if req is not None and req.has_body else None
@@ -495,7 +612,11 @@ def _test_view(op: Operation, view: OperationView, api: Api, class_names: dict[s
             json_body = py_literal(body_value)
     res = op.response_example
     success = _success(op)
-    status = res.status if res is not None and res.status is not None else (success.status if success else 200)
+    status = (
+        res.status
+        if res is not None and res.status is not None
+        else (success.status if success else 200)
+    )
     expect = "none"
     err = ""
     response_body: str | None = None
@@ -504,7 +625,9 @@ def _test_view(op: Operation, view: OperationView, api: Api, class_names: dict[s
     if status >= 400 or success is None:
         status = status if status >= 400 else 404
         expect, err = "error", error_class(status)
-        response_body = py_literal({"Error": "sample", "ErrorType": "Test", "ErrorMessage": "sample error"})
+        response_body = py_literal(
+            {"Error": "sample", "ErrorType": "Test", "ErrorMessage": "sample error"}
+        )
     elif view.return_kind == "binary":
         expect = "bytes"
         response_content = "b'\\x89PNG sample'"
@@ -516,8 +639,12 @@ def _test_view(op: Operation, view: OperationView, api: Api, class_names: dict[s
             expect = "none"
         elif success_type is not None and success_type.kind == "ref":
             expect = "model"
-        elif (success_type is not None and success_type.kind == "array" and success_type.items
-              is not None and success_type.items.kind == "ref"):  # fmt: skip
+        elif (
+            success_type is not None
+            and success_type.kind == "array"
+            and success_type.items is not None
+            and success_type.items.kind == "ref"
+        ):
             expect = "models"
         else:
             expect = "value"
@@ -545,16 +672,24 @@ def _py_expr(codec: str, value: JSONValue) -> str:
     """A Python expression that builds the typed value the codec would decode `value` into."""
     if value is None:
         return "None"
-    codec = codec.removeprefix("nullable(").removesuffix(")") if codec.startswith("nullable(") else codec
+    codec = (
+        codec.removeprefix("nullable(").removesuffix(")")
+        if codec.startswith("nullable(")
+        else codec
+    )
     m = re.fullmatch(r"model\(_load_(\w+)\)", codec)
     if m:
         return f"{m.group(1)}.from_dict({py_literal(value)})"
     if codec == "DATETIME" and isinstance(value, str):
         return f"WireDateTime.from_wire({py_literal(value)})"
     if codec.startswith("list_of(") and isinstance(value, list):
-        inner = codec[len("list_of("):-1]
+        inner = codec[len("list_of(") : -1]
         return "[" + ", ".join(_py_expr(inner, v) for v in value) + "]"
     if codec.startswith("map_of(") and isinstance(value, dict):
-        inner = codec[len("map_of("):-1]
-        return "{" + ", ".join(f"{py_literal(k)}: {_py_expr(inner, v)}" for k, v in value.items()) + "}"
+        inner = codec[len("map_of(") : -1]
+        return (
+            "{"
+            + ", ".join(f"{py_literal(k)}: {_py_expr(inner, v)}" for k, v in value.items())
+            + "}"
+        )
     return py_literal(value)

@@ -30,8 +30,10 @@ def py_literal(value: JSONValue | tuple[object, ...]) -> str:
     if isinstance(value, float):
         return repr(value) if math.isfinite(value) else f'float("{value}")'
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False).replace("\u2028", "\\u2028").replace(
-            "\u2029", "\\u2029"
+        return (
+            json.dumps(value, ensure_ascii=False)
+            .replace("\u2028", "\\u2028")
+            .replace("\u2029", "\\u2029")
         )
     if isinstance(value, list):
         return "[" + ", ".join(py_literal(v) for v in value) + "]"
@@ -64,9 +66,13 @@ def docstring_body(text: str, indent: int, width: int = 88) -> str:
         hang = lead + 4 if item else lead
         lines.extend(
             textwrap.wrap(
-                stripped.strip(), room, initial_indent=" " * lead, subsequent_indent=" " * hang,
-                break_long_words=False, break_on_hyphens=False,
-            )  # fmt: skip
+                stripped.strip(),
+                room,
+                initial_indent=" " * lead,
+                subsequent_indent=" " * hang,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
             or [""]
         )
     pad = " " * indent

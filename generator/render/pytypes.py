@@ -42,11 +42,19 @@ def py_type(t: TypeRef, class_names: dict[str, str]) -> PyType:
         return PyType(cls, f"model(_load_{cls})", frozenset({str(t.ref)}))
     inner = py_type(t.items, class_names) if t.items is not None else PyType("JSONValue", "JSON")
     if t.kind == "array":
-        return PyType(f"list[{inner.annotation}]", f"list_of({inner.codec})", inner.models,
-                      inner.uses_datetime)  # fmt: skip
+        return PyType(
+            f"list[{inner.annotation}]",
+            f"list_of({inner.codec})",
+            inner.models,
+            inner.uses_datetime,
+        )
     # map
-    return PyType(f"dict[str, {inner.annotation}]", f"map_of({inner.codec})", inner.models,
-                  inner.uses_datetime)  # fmt: skip
+    return PyType(
+        f"dict[str, {inner.annotation}]",
+        f"map_of({inner.codec})",
+        inner.models,
+        inner.uses_datetime,
+    )
 
 
 def param_annotation(t: TypeRef) -> str:
