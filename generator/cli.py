@@ -1,4 +1,4 @@
-"""Command line: arguments, exit codes and printing. No pipeline logic lives here.
+"""Command line: arguments, configuration, exit codes and printing. No pipeline logic here.
 
 Exit status: 0 no errors (warnings allowed), 1 errors (or differences, for check), 2 usage.
 """
@@ -8,15 +8,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from generator import pipeline
-from generator.diagnostics import Diagnostic
+from generator.config import Config, find_config, load_config
+from generator.diagnostics import Diagnostic, Diagnostics
 from generator.model.ir import to_json
+from generator.openapi.emit import OpenApiVersion
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+DEFAULT_INPUTS = [Path("specs")]
+DEFAULT_OUT = Path("generated")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,26 +39,21 @@ def _parser() -> argparse.ArgumentParser:
             metavar="PATH",
             help="pages or folders searched recursively for *.md (default: specs)",
         )
+        p.add_argument("--config", type=Path, metavar="FILE", help="sogen.toml or pyproject.toml")
         p.add_argument("--strict", action="store_true", help="treat warnings as errors")
         p.add_argument("-v", "--verbose", action="store_true", help="also say what was skipped")
         p.add_argument("-q", "--quiet", action="store_true", help="print errors only")
         p.add_argument("--timings", action="store_true", help="print seconds per stage")
 
     def output(p: argparse.ArgumentParser) -> None:
+        p.add_argument("-o", "--out", type=Path, help="output folder (default: generated)")
         p.add_argument(
-            "-o",
-            "--out",
-            type=Path,
-            default=Path("generated"),
-            help="output folder (default: generated)",
-        )
-        p.add_argument(
-            "--openapi",
-            choices=["3.0", "3.1"],
-            default="3.0",
-            help="OpenAPI version to emit (default: 3.0 = 3.0.3)",
+            "--openapi", choices=["3.0", "3.1"], help="OpenAPI version (default: 3.0 = 3.0.3)"
         )
         p.add_argument("--no-client", action="store_true", help="emit the OpenAPI files only")
+        p.add_argument("--templates", type=Path, metavar="DIR", help="template overrides")
+        p.add_argument("--package", help="client package name (default: superoffice_webapi)")
+        p.add_argument("--package-version", help="client package version (default: 0.1.0)")
 
     b = sub.add_parser("build", help="parse pages and write OpenAPI + client into OUT")
     common(b)
@@ -73,14 +73,47 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _options(args: argparse.Namespace) -> pipeline.Options:
+def _options(args: argparse.Namespace, config: Config) -> pipeline.Options:
+    """Flags win over the configuration file, which wins over the defaults."""
+    version: OpenApiVersion = (
+        "3.1" if (getattr(args, "openapi", None) or config.openapi) == "3.1" else "3.0"
+    )
     return pipeline.Options(
-        inputs=list(args.paths) or [Path("specs")],
-        out=getattr(args, "out", Path("generated")),
-        openapi_version=getattr(args, "openapi", "3.0"),
+        inputs=list(args.paths) or config.inputs or DEFAULT_INPUTS,
+        out=getattr(args, "out", None) or config.out or DEFAULT_OUT,
+        openapi_version=version,
         strict=args.strict,
         with_client=not getattr(args, "no_client", False),
+        package=getattr(args, "package", None) or config.package or "superoffice_webapi",
+        version=getattr(args, "package_version", None) or config.version or "0.1.0",
+        templates=getattr(args, "templates", None) or config.templates,
     )
+
+
+class _ProgressBar:
+    """A one-line bar on a terminal; nothing when stderr is a file or pipe."""
+
+    def __init__(self, err: TextIO) -> None:
+        self.err = err
+        self.shown = False
+        self.last = 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.last < 0.1:
+            return
+        self.last = now
+        width = 30
+        filled = width * done // max(total, 1)
+        bar = "#" * filled + "-" * (width - filled)
+        self.err.write(f"\r{stage:<8} [{bar}] {done}/{total}")
+        self.err.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.err.write("\r" + " " * 60 + "\r")
+            self.err.flush()
 
 
 def _print_diagnostics(items: list[Diagnostic], args: argparse.Namespace, err: TextIO) -> None:
@@ -118,21 +151,42 @@ def main(
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return EXIT_USAGE if exc.code else EXIT_OK
-    options = _options(args)
+    config_diags = Diagnostics()
+    config_path = args.config if args.config is not None else find_config(Path.cwd())
+    if args.config is not None and not args.config.is_file():
+        print(f"{args.config}: error: configuration file not found [SOG903]", file=err)
+        return EXIT_USAGE
+    config = load_config(config_path, config_diags)
+    if config_diags.errors:
+        _print_diagnostics(config_diags.sorted(), args, err)
+        return EXIT_USAGE
+    options = _options(args, config)
+    bar = _ProgressBar(err) if err.isatty() and not args.quiet else None
+    options.progress = bar
     try:
-        return _run(args, options, out, err)
+        return _run(args, options, out, err, bar)
     except KeyboardInterrupt:
-        print("sogen: interrupted; nothing was written", file=err)
+        if bar is not None:
+            bar.clear()
+        print("sogen: interrupted; the output folder was left as it was", file=err)
         return 130
 
 
-def _run(args: argparse.Namespace, options: pipeline.Options, out: TextIO, err: TextIO) -> int:
+def _run(
+    args: argparse.Namespace,
+    options: pipeline.Options,
+    out: TextIO,
+    err: TextIO,
+    bar: _ProgressBar | None,
+) -> int:
     if args.command == "lint":
         outcome = pipeline.model(options)
     elif args.command == "check":
         outcome = pipeline.check(options)
     else:
         outcome = pipeline.build(options)
+    if bar is not None:
+        bar.clear()
     if args.verbose:
         for skipped in outcome.skipped:
             print(f"{skipped}: note: not an endpoint page; skipped", file=err)
@@ -141,21 +195,10 @@ def _run(args: argparse.Namespace, options: pipeline.Options, out: TextIO, err: 
         args.dump_model.write_text(text, encoding="utf-8")
     diagnostics = outcome.diags.sorted()
     if args.command == "lint" and args.format == "json":
-        payload = {
-            "diagnostics": [
-                {
-                    "path": d.source.path if d.source else None,
-                    "line": d.source.line if d.source else None,
-                    "col": d.source.col if d.source else None,
-                    "severity": "error" if args.strict else d.severity,
-                    "code": d.code,
-                    "message": d.message,
-                }
-                for d in diagnostics
-            ],
-            "model": to_json(outcome.api) if outcome.api is not None else None,
-        }
-        print(json.dumps(payload, indent=2, ensure_ascii=False), file=out)
+        print(
+            json.dumps(_lint_json(outcome, diagnostics, args), indent=2, ensure_ascii=False),
+            file=out,
+        )
     else:
         _print_diagnostics(diagnostics, args, err)
     extra = ""
@@ -166,11 +209,8 @@ def _run(args: argparse.Namespace, options: pipeline.Options, out: TextIO, err: 
     failed = outcome.failed(options.strict)
     if args.command == "check" and outcome.difference is not None:
         diff = outcome.difference
-        for label, names in (
-            ("added", diff.added),
-            ("changed", diff.changed),
-            ("removed", diff.removed),
-        ):
+        changes = (("added", diff.added), ("changed", diff.changed), ("removed", diff.removed))
+        for label, names in changes:
             for name in names:
                 print(f"{options.out / name}: {label}", file=out)
         extra = f", {len(diff.added) + len(diff.changed) + len(diff.removed)} files differ"
@@ -178,3 +218,23 @@ def _run(args: argparse.Namespace, options: pipeline.Options, out: TextIO, err: 
     if not args.quiet or failed:
         print(_summary(outcome, args, extra), file=err)
     return EXIT_ERRORS if failed else EXIT_OK
+
+
+def _lint_json(
+    outcome: pipeline.Outcome, diagnostics: list[Diagnostic], args: argparse.Namespace
+) -> dict[str, object]:
+    return {
+        "diagnostics": [
+            {
+                "path": d.source.path if d.source else None,
+                "line": d.source.line if d.source else None,
+                "col": d.source.col if d.source else None,
+                "severity": "error" if args.strict else d.severity,
+                "code": d.code,
+                "message": d.message,
+                "related": [str(r) for r in d.related],
+            }
+            for d in diagnostics
+        ],
+        "model": to_json(outcome.api) if outcome.api is not None else None,
+    }

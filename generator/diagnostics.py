@@ -58,6 +58,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     # 9xx: usage
     "SOG901": ("error", "input path does not exist"),
     "SOG902": ("error", "no endpoint pages found"),
+    "SOG903": ("error", "configuration file problem"),
+    "SOG904": ("error", "templates folder does not exist"),
 }
 
 

@@ -21,6 +21,9 @@ from generator.render.writer import Difference, WriteReport, diff_output, write_
 Renderer = Callable[[Api, Diagnostics], dict[str, bytes]]
 
 
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
 @dataclass
 class Options:
     inputs: list[Path]
@@ -28,6 +31,10 @@ class Options:
     openapi_version: OpenApiVersion = "3.0"
     strict: bool = False
     with_client: bool = True
+    package: str = "superoffice_webapi"
+    version: str = "0.1.0"
+    templates: Path | None = None
+    progress: Progress | None = None
 
 
 @dataclass
@@ -56,7 +63,9 @@ class _Clock:
         self.last = now
 
 
-def load_pages(inputs: list[Path], outcome: Outcome) -> list[PageDoc]:
+def load_pages(
+    inputs: list[Path], outcome: Outcome, progress: Progress | None = None
+) -> list[PageDoc]:
     diags = outcome.diags
     paths = find_pages(inputs, diags, outcome.skipped)
     outcome.pages = len(paths)
@@ -64,7 +73,9 @@ def load_pages(inputs: list[Path], outcome: Outcome) -> list[PageDoc]:
         where = SourceRef(" ".join(str(p) for p in inputs))
         diags.add("SOG902", "no endpoint pages (*.md) found", where)
     docs = []
-    for path in paths:
+    for n, path in enumerate(paths, 1):
+        if progress is not None and (n % 25 == 0 or n == len(paths)):
+            progress("parse", n, len(paths))
         display = str(path)
         text = read_page_text(path, display, diags)
         if text is None:
@@ -79,7 +90,7 @@ def model(options: Options) -> Outcome:
     """Parse and model only (lint)."""
     outcome = Outcome(Diagnostics())
     clock = _Clock(outcome.timings)
-    docs = load_pages(options.inputs, outcome)
+    docs = load_pages(options.inputs, outcome, options.progress)
     clock.lap("parse")
     if docs:
         outcome.api = build_api(docs, outcome.diags)
@@ -105,7 +116,20 @@ def render_all(options: Options, outcome: Outcome) -> None:
     if options.with_client:
         from generator.render.client import render_client
 
-        outcome.files.update(render_client(api, outcome.diags))
+        if options.templates is not None and not options.templates.is_dir():
+            outcome.diags.add(
+                "SOG904", "templates folder does not exist", SourceRef(str(options.templates))
+            )
+            return
+        outcome.files.update(
+            render_client(
+                api,
+                outcome.diags,
+                user_templates=options.templates,
+                version=options.version,
+                package=options.package,
+            )
+        )
         clock.lap("render")
 
 

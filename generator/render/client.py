@@ -64,11 +64,15 @@ def _probe(ctx: ClientContext) -> tuple[GroupView, OperationView]:
 
 
 def render_client(
-    api: Api, diags: Diagnostics, user_templates: Path | None = None, version: str = "0.1.0"
+    api: Api,
+    diags: Diagnostics,
+    user_templates: Path | None = None,
+    version: str = "0.1.0",
+    package: str = "superoffice_webapi",
 ) -> dict[str, bytes]:
     if not api.groups:
         return {}
-    ctx = build_context(api, diags, version)
+    ctx = build_context(api, diags, version, package)
     env = make_environment(user_templates)
     pkg = f"python/{ctx.package}"
     probe_group, probe = _probe(ctx)

@@ -207,7 +207,9 @@ def error_class(status: int) -> str:
     return ERROR_CLASSES.get(status, "APIStatusError")
 
 
-def build_context(api: Api, diags: Diagnostics, version: str = "0.1.0") -> ClientContext:
+def build_context(
+    api: Api, diags: Diagnostics, version: str = "0.1.0", package: str = PACKAGE
+) -> ClientContext:
     class_namer = UniqueNamer(style="pascal", reserved=frozenset({"Model", "Field", "Unset"}))
     module_namer = UniqueNamer(style="snake")
     class_names: dict[str, str] = {}
@@ -233,7 +235,7 @@ def build_context(api: Api, diags: Diagnostics, version: str = "0.1.0") -> Clien
             )
         )
     return ClientContext(
-        package=PACKAGE,
+        package=package,
         version=version,
         title=api.title,
         groups=groups,

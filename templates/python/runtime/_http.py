@@ -48,7 +48,7 @@ USER_AGENT: Final = f"superoffice-webapi-python/{__version__}"
 T = TypeVar("T")
 PathParam: TypeAlias = str | int | float | bool
 
-_logger = logging.getLogger("superoffice_webapi")
+_logger = logging.getLogger(__name__.rpartition(".")[0] or __name__)
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # 429: the server asked us to slow down; 503: temporarily unavailable.  Both

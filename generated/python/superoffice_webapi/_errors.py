@@ -1,0 +1,221 @@
+"""Exceptions raised by the SuperOffice WebAPI client.
+
+Hierarchy::
+
+    APIError
+    +-- APIConnectionError
+    |   +-- APITimeoutError
+    +-- ResponseValidationError
+    +-- APIStatusError
+        +-- BadRequestError            400
+        +-- AuthenticationError        401
+        +-- PermissionDeniedError      403
+        +-- NotFoundError              404
+        +-- ConflictError              409
+        +-- PreconditionFailedError    412
+        +-- UnprocessableEntityError   422
+        +-- RateLimitError             429
+        +-- InternalServerError        >= 500
+
+Messages only ever contain the status, the HTTP method, the URL path and the
+server's error message: never headers, query strings or request bodies, which
+may carry credentials.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import httpx
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "ErrorBody",
+    "InternalServerError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PreconditionFailedError",
+    "RateLimitError",
+    "ResponseValidationError",
+    "UnprocessableEntityError",
+    "error_for_response",
+]
+
+# Server-provided text is echoed into messages; keep it bounded so a huge
+# error page cannot flood logs.
+_MAX_MESSAGE_CHARS = 500
+
+# Headers a proxy or the server may use to identify a request in its logs.
+_REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id")
+
+
+class APIError(Exception):
+    """Base class of every error raised by the client."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class APIConnectionError(APIError):
+    """The request never produced an HTTP response (DNS, TLS, reset, ...)."""
+
+    def __init__(self, message: str, *, request: httpx.Request | None = None) -> None:
+        super().__init__(message)
+        self.request = request
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out (connect, read, write or pool timeout)."""
+
+
+class ResponseValidationError(APIError):
+    """The server answered with JSON that does not match the declared shape.
+
+    ``path`` is a JSON-pointer-like location such as ``$/Author/Name``.
+    """
+
+    def __init__(self, message: str, *, path: str = "$") -> None:
+        super().__init__(message)
+        self.path = path
+
+
+@dataclass(frozen=True)
+class ErrorBody:
+    """The JSON error document SuperOffice returns with 4xx/5xx responses.
+
+    Every field is optional because proxies, load balancers and older
+    endpoints do not always send the full document.
+    """
+
+    error: str | None = None
+    error_type: str | None = None
+    error_message: str | None = None
+    error_source: str | None = None
+
+    @classmethod
+    def from_response(cls, response: httpx.Response) -> ErrorBody | None:
+        """Parse leniently; returns None when the body is not a JSON object."""
+        try:
+            data = json.loads(response.content)
+        except ValueError:  # covers JSONDecodeError and UnicodeDecodeError
+            return None
+        if not isinstance(data, dict):
+            return None
+        # Key casing differs between SuperOffice versions, so match loosely.
+        folded = {str(key).lower(): value for key, value in data.items()}
+        message = _text(folded.get("errormessage"))
+        if message is None:
+            # Plain ASP.NET errors use {"Message": "..."} instead.
+            message = _text(folded.get("message"))
+        return cls(
+            error=_text(folded.get("error")),
+            error_type=_text(folded.get("errortype")),
+            error_message=message,
+            error_source=_text(folded.get("errorsource")),
+        )
+
+
+def _text(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True)
+
+
+class APIStatusError(APIError):
+    """The server answered with a 4xx or 5xx status."""
+
+    def __init__(
+        self, message: str, *, response: httpx.Response, body: ErrorBody | None
+    ) -> None:
+        super().__init__(message)
+        self.response = response
+        self.status_code = response.status_code
+        self.body = body
+        self.request_id = _request_id(response)
+
+
+class BadRequestError(APIStatusError):
+    """400 Bad Request."""
+
+
+class AuthenticationError(APIStatusError):
+    """401 Unauthorized: missing, expired or invalid credentials."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403 Forbidden."""
+
+
+class NotFoundError(APIStatusError):
+    """404 Not Found."""
+
+
+class ConflictError(APIStatusError):
+    """409 Conflict."""
+
+
+class PreconditionFailedError(APIStatusError):
+    """412 Precondition Failed, e.g. a stale If-Match value."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422 Unprocessable Entity."""
+
+
+class RateLimitError(APIStatusError):
+    """429 Too Many Requests."""
+
+
+class InternalServerError(APIStatusError):
+    """Any 5xx status."""
+
+
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    412: PreconditionFailedError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def _request_id(response: httpx.Response) -> str | None:
+    for name in _REQUEST_ID_HEADERS:
+        value: str | None = response.headers.get(name)
+        if value:
+            return value
+    return None
+
+
+def error_for_response(response: httpx.Response) -> APIStatusError:
+    """Build (not raise) the exception matching ``response.status_code``."""
+    status = response.status_code
+    error_class = _STATUS_ERRORS.get(status)
+    if error_class is None:
+        error_class = InternalServerError if status >= 500 else APIStatusError
+    body = ErrorBody.from_response(response)
+    # Only method and path: the query string may hold tokens or personal data.
+    message = f"{status} {response.reason_phrase}".rstrip()
+    try:
+        request = response.request
+    except RuntimeError:  # a hand-built Response that was never sent
+        pass
+    else:
+        message = f"{message} for {request.method} {request.url.path}"
+    if body is not None and body.error_message:
+        detail = body.error_message
+        if len(detail) > _MAX_MESSAGE_CHARS:
+            detail = detail[:_MAX_MESSAGE_CHARS] + "..."
+        message = f"{message}: {detail}"
+    return error_class(message, response=response, body=body)

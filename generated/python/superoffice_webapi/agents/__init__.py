@@ -1,0 +1,1 @@
+"""One module per agent or REST entity, loaded by the client on first use."""

@@ -1,0 +1,110 @@
+"""Settings from `sogen.toml` or `[tool.sogen]` in pyproject.toml; command-line flags win.
+
+    [tool.sogen]                # or, in sogen.toml, the same keys at top level
+    inputs = ["specs"]
+    out = "generated"
+    package = "superoffice_webapi"
+    version = "0.1.0"
+    openapi = "3.0"
+    templates = "my-templates"  # files here override templates/python/ one by one
+
+Relative paths are relative to the file that sets them.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.diagnostics import Diagnostics, SourceRef
+
+KEYS = frozenset({"inputs", "out", "package", "version", "openapi", "templates"})
+_PACKAGE = re.compile(r"^[a-z_][a-z0-9_]*$")
+_VERSION = re.compile(r"^[0-9]+(\.[0-9]+)*([a-z0-9.+-]*)$")
+
+
+@dataclass
+class Config:
+    source: Path | None = None
+    inputs: list[Path] = field(default_factory=list)
+    out: Path | None = None
+    package: str | None = None
+    version: str | None = None
+    openapi: str | None = None
+    templates: Path | None = None
+
+
+def find_config(start: Path) -> Path | None:
+    """sogen.toml in `start`, else a pyproject.toml there with a [tool.sogen] table."""
+    candidate = start / "sogen.toml"
+    if candidate.is_file():
+        return candidate
+    pyproject = start / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            return None
+        if isinstance(data.get("tool"), dict) and "sogen" in data["tool"]:
+            return pyproject
+    return None
+
+
+def load_config(path: Path | None, diags: Diagnostics) -> Config:
+    if path is None:
+        return Config()
+    where = SourceRef(str(path))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        diags.add("SOG903", f"cannot read configuration: {exc}", where)
+        return Config()
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+), column (\d+)", str(exc))
+        ref = where.at(int(m.group(1)), int(m.group(2))) if m else where
+        diags.add("SOG903", f"configuration is not valid TOML: {exc}", ref)
+        return Config()
+    table = data.get("tool", {}).get("sogen", {}) if path.name == "pyproject.toml" else data
+    if not isinstance(table, dict):
+        diags.add("SOG903", "[tool.sogen] must be a table", where)
+        return Config()
+    base = path.parent
+    config = Config(source=path)
+    for key, value in table.items():
+        if key not in KEYS:
+            diags.add("SOG903", f"unknown configuration key {key!r}", where)
+            continue
+        problem = _set(config, key, value, base)
+        if problem:
+            diags.add("SOG903", f"configuration key {key!r}: {problem}", where)
+    return config
+
+
+def _set(config: Config, key: str, value: object, base: Path) -> str | None:
+    if key == "inputs":
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+            return "must be a path or a list of paths"
+        config.inputs = [base / str(v) for v in items]
+        return None
+    if not isinstance(value, str):
+        return "must be a string"
+    if key == "out":
+        config.out = base / value
+    elif key == "templates":
+        config.templates = base / value
+    elif key == "package":
+        if not _PACKAGE.match(value):
+            return "must be a lower-case Python package name"
+        config.package = value
+    elif key == "version":
+        if not _VERSION.match(value):
+            return "must be a version such as 1.2.0"
+        config.version = value
+    elif key == "openapi":
+        if value not in ("3.0", "3.1"):
+            return 'must be "3.0" or "3.1"'
+        config.openapi = value
+    return None

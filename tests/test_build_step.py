@@ -1,0 +1,163 @@
+"""sogen as a build step: check, incremental writes, the manifest, configuration, templates."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SPECS = ROOT / "specs"
+
+
+def run(*argv: str, cwd: Path | None = None) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    old = Path.cwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        code = main(list(argv), out=out, err=err)
+    finally:
+        os.chdir(old)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def specs(tmp_path: Path) -> Path:
+    folder = tmp_path / "specs"
+    shutil.copytree(SPECS, folder)
+    return folder
+
+
+def test_committed_generated_folder_is_current() -> None:
+    code, out, err = run("check", str(SPECS), "-o", str(ROOT / "generated"))
+    assert code == 0, out + err
+
+
+def test_check_names_changed_files_and_passes_after_rebuild(specs: Path, tmp_path: Path) -> None:
+    out_dir = tmp_path / "out"
+    assert run("build", str(specs), "-o", str(out_dir), "-q")[0] == 0
+    assert run("check", str(specs), "-o", str(out_dir))[0] == 0
+    page = specs / "v1ChatAgent_AddChatMessage.md"
+    page.write_text(page.read_text().replace("Add a new message", "Add one new message"))
+    code, out, _ = run("check", str(specs), "-o", str(out_dir))
+    assert code == 1
+    changed = {line.rsplit(": ", 1)[0] for line in out.splitlines() if line.endswith(": changed")}
+    assert str(out_dir / "openapi.yaml") in changed
+    assert str(out_dir / "python" / "superoffice_webapi" / "agents" / "chat.py") in changed
+    assert not any("diagnostics.py" in c for c in changed)
+    assert run("build", str(specs), "-o", str(out_dir), "-q")[0] == 0
+    assert run("check", str(specs), "-o", str(out_dir))[0] == 0
+
+
+def test_check_writes_nothing(specs: Path, tmp_path: Path) -> None:
+    out_dir = tmp_path / "never"
+    code, out, _ = run("check", str(specs), "-o", str(out_dir))
+    assert code == 1
+    assert f"{out_dir / 'openapi.yaml'}: added" in out
+    assert not out_dir.exists()
+
+
+def test_rebuild_keeps_mtimes_of_unchanged_files(specs: Path, tmp_path: Path) -> None:
+    out_dir = tmp_path / "out"
+    assert run("build", str(specs), "-o", str(out_dir), "-q")[0] == 0
+    files = [p for p in out_dir.rglob("*") if p.is_file()]
+    for p in files:
+        os.utime(p, (1_000_000, 1_000_000))
+    page = specs / "v1ChatAgent_AddChatMessage.md"
+    page.write_text(page.read_text().replace("Add a new message", "Add one new message"))
+    assert run("build", str(specs), "-o", str(out_dir), "-q")[0] == 0
+    touched = {p.relative_to(out_dir).as_posix() for p in files if p.stat().st_mtime != 1_000_000}
+    assert "python/superoffice_webapi/agents/chat.py" in touched
+    assert "python/superoffice_webapi/agents/diagnostics.py" not in touched
+    assert "python/superoffice_webapi/_http.py" not in touched
+
+
+def test_stale_generated_files_are_removed_and_user_files_kept(specs: Path, tmp_path: Path) -> None:
+    out_dir = tmp_path / "out"
+    assert run("build", str(specs), "-o", str(out_dir), "-q")[0] == 0
+    mine = out_dir / "python" / "NOTES.txt"
+    mine.write_text("mine")
+    (specs / "v1DiagnosticsAgent_SendSystemMessage.md").unlink()
+    code, _, err = run("build", str(specs), "-o", str(out_dir))
+    assert code == 0
+    assert "removed" in err
+    assert not (out_dir / "python" / "superoffice_webapi" / "agents" / "diagnostics.py").exists()
+    assert not (out_dir / "python" / "tests" / "test_diagnostics.py").exists()
+    assert (out_dir / "python" / "superoffice_webapi" / "agents" / "chat.py").exists()
+    assert mine.read_text() == "mine"
+
+
+def test_failed_build_writes_nothing(specs: Path, tmp_path: Path) -> None:
+    out_dir = tmp_path / "out"
+    assert run("build", str(specs), "-o", str(out_dir), "-q")[0] == 0
+    before = {p: p.read_bytes() for p in out_dir.rglob("*") if p.is_file()}
+    (specs / "broken.md").write_text("---\ntitle: x\n---\n\n# nothing here\n")
+    code, _, err = run("build", str(specs), "-o", str(out_dir))
+    assert code == 1
+    assert "broken.md:1:1: error:" in err
+    assert {p: p.read_bytes() for p in out_dir.rglob("*") if p.is_file()} == before
+
+
+def test_template_overrides_replace_builtin_templates_one_by_one(
+    specs: Path, tmp_path: Path
+) -> None:
+    mine = tmp_path / "tpl"
+    (mine / "tests").mkdir(parents=True)
+    (mine / "README.md.jinja").write_text("# {{ package }} by us: {{ operation_count }} ops\n")
+    builtin = (ROOT / "templates" / "python" / "tests" / "test_group.py.jinja").read_text()
+    (mine / "tests" / "test_group.py.jinja").write_text(
+        builtin.replace('"""One test per operation', '"""CUSTOM: one test per operation')
+    )
+    out_dir = tmp_path / "out"
+    assert run("build", str(specs), "-o", str(out_dir), "--templates", str(mine), "-q")[0] == 0
+    assert (out_dir / "python" / "README.md").read_text() == "# superoffice_webapi by us: 2 ops\n"
+    assert (out_dir / "python" / "tests" / "test_chat.py").read_text().startswith('"""CUSTOM:')
+    # everything not overridden is still the built-in template's output
+    assert "class ChatAgent" in (out_dir / "python/superoffice_webapi/agents/chat.py").read_text()
+
+
+def test_config_file_sets_defaults_and_flags_win(specs: Path, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "sogen.toml").write_text(
+        f'inputs = ["{specs.as_posix()}"]\nout = "client-out"\npackage = "so_client"\n'
+        'version = "2.5.0"\nopenapi = "3.1"\n'
+    )
+    assert run("build", "-q", cwd=project)[0] == 0
+    out_dir = project / "client-out"
+    assert (out_dir / "openapi.yaml").read_text().startswith("openapi: 3.1.0")
+    pyproject = (out_dir / "python" / "pyproject.toml").read_text()
+    assert 'name = "so-client"' in pyproject and 'version = "2.5.0"' in pyproject
+    assert (out_dir / "python" / "so_client" / "agents" / "chat.py").exists()
+    assert run("build", "-q", "--openapi", "3.0", "-o", "flag-out", cwd=project)[0] == 0
+    assert (project / "flag-out" / "openapi.yaml").read_text().startswith("openapi: 3.0.3")
+
+
+def test_bad_config_is_a_located_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "sogen.toml").write_text('out = "x"\nopenapi = "4.0"\nbogus = 1\n')
+    code, _, err = run("lint", cwd=tmp_path)
+    assert code == 2
+    assert "sogen.toml: error: configuration key 'openapi'" in err
+    assert "unknown configuration key 'bogus'" in err
+
+
+def test_summary_is_one_line_when_not_a_terminal(specs: Path, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "build", str(specs), "-o", str(tmp_path / "o"),
+         "--timings"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("sogen: 2 pages, 2 operations, 3 schemas, ")
+    assert "files written, 0 errors, 0 warnings" in lines[0]
+    assert "parse " in lines[1] and "render " in lines[1]
+    assert "\r" not in result.stderr

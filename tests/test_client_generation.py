@@ -1,0 +1,156 @@
+"""The generated client, end to end: build, pip install, run its tests, type-check and lint it.
+
+Runs for specs/ and for the shared corpus (skipped when ../shared/corpus is absent).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus" / "pages"
+PY = sys.executable
+
+
+def _inputs(name: str) -> Path:
+    if name == "specs":
+        return ROOT / "specs"
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not present")
+    return CORPUS
+
+
+@pytest.fixture(scope="module", params=["specs", "corpus"])
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build once per input and pip-install the client into a private folder."""
+    source = _inputs(str(request.param))
+    out = tmp_path_factory.mktemp(f"client-{request.param}")
+    assert main(["build", str(source), "-o", str(out), "-q"]) == 0
+    site = out / "site"
+    subprocess.run(
+        [PY, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--target",
+         str(site), str(out / "python")],
+        check=True,
+    )  # fmt: skip
+    return out
+
+
+def _env(site: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(site)
+    env.pop("SOGEN_TEST_BASE_URL", None)
+    return env
+
+
+def _operation_count(out: Path) -> int:
+    return len(re.findall(r'"operationId":', (out / "openapi.json").read_text()))
+
+
+def test_generated_tests_pass_with_one_test_per_operation(built: Path) -> None:
+    result = subprocess.run(
+        [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(built / "python" / "tests")],
+        capture_output=True,
+        text=True,
+        env=_env(built / "site"),
+        cwd=built,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    passed = int(re.search(r"(\d+) passed", result.stdout).group(1))  # type: ignore[union-attr]
+    operations = _operation_count(built)
+    tests = sum(
+        len(re.findall(r"^def test_", p.read_text(), re.M))
+        for p in (built / "python" / "tests").glob("test_*.py")
+        if p.name != "test__client.py"
+    )
+    assert tests == operations  # exactly one generated test per operation
+    assert passed >= operations + 5  # plus auth, errors, retries, async, lazy import
+
+
+def test_generated_package_is_clean_under_mypy_strict(built: Path) -> None:
+    result = subprocess.run(
+        [PY, "-m", "mypy", "--strict", "--no-incremental", "superoffice_webapi", "tests"],
+        capture_output=True,
+        text=True,
+        cwd=built / "python",
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "Success: no issues found" in result.stdout
+
+
+def test_generated_package_is_clean_under_ruff_and_black(built: Path) -> None:
+    ruff = subprocess.run(
+        [PY, "-m", "ruff", "check", "--no-cache", "."], capture_output=True, text=True,
+        cwd=built / "python",
+    )  # fmt: skip
+    assert ruff.returncode == 0, ruff.stdout[-3000:]
+    black = subprocess.run(
+        [PY, "-m", "black", "--check", "-q", "."], capture_output=True, text=True,
+        cwd=built / "python",
+    )  # fmt: skip
+    assert black.returncode == 0, black.stderr[-3000:]
+
+
+def test_importing_the_package_loads_no_agent_or_model_module(built: Path) -> None:
+    code = """
+import sys, superoffice_webapi
+mods = [m for m in sys.modules if m.startswith(("superoffice_webapi.agents.",
+                                                  "superoffice_webapi.models."))]
+assert mods == [], mods
+client = superoffice_webapi.SuperOfficeClient("https://sogen.invalid")
+first = sorted(k for k in dir(type(client)) if not k.startswith("_")
+               and k not in ("base_url", "close"))[0]
+getattr(client, first)
+agents = [m for m in sys.modules if m.startswith("superoffice_webapi.agents.")]
+assert len(agents) == 1, agents
+print("ok", first, agents[0])
+"""
+    result = subprocess.run(
+        [PY, "-c", code], capture_output=True, text=True, env=_env(built / "site"), cwd=built
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok ")
+
+
+def test_credentials_never_reach_repr_or_errors(built: Path) -> None:
+    code = """
+import httpx
+from superoffice_webapi import SuperOfficeClient, BasicAuth, APIStatusError
+def handler(request):
+    return httpx.Response(500, json={"ErrorMessage": "boom"})
+auth = BasicAuth("user", "hunter2secret")
+client = SuperOfficeClient("https://sogen.invalid", auth=auth, max_retries=0,
+                           transport=httpx.MockTransport(handler), app_token="apptoken123")
+texts = [repr(auth), repr(client), str(auth)]
+try:
+    client._transport.request("GET", "/api/v1/Anything")
+except APIStatusError as exc:
+    texts += [str(exc), repr(exc)]
+assert len(texts) == 5
+assert not any("hunter2secret" in t or "apptoken123" in t for t in texts), texts
+print("ok")
+"""
+    result = subprocess.run(
+        [PY, "-c", code], capture_output=True, text=True, env=_env(built / "site"), cwd=built
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_build_is_byte_identical_across_runs(tmp_path: Path) -> None:
+    outs = []
+    for n in (1, 2):
+        out = tmp_path / f"out{n}"
+        assert main(["build", str(ROOT / "specs"), "-o", str(out), "-q"]) == 0
+        outs.append(out)
+    files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(outs[1]) for p in outs[1].rglob("*") if p.is_file())
+    for rel in files:
+        assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), rel
