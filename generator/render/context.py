@@ -13,6 +13,7 @@ from urllib.parse import quote, urlsplit
 
 from generator.diagnostics import Diagnostics, SourceRef
 from generator.model.ir import (
+    ANY,
     Api,
     Example,
     Group,
@@ -90,6 +91,8 @@ class TestView:
     error_class: str = ""
     expected_value: str = "None"  # repr of what the call returns, for "value"
     from_sample: bool = True
+    headers: list[tuple[str, str]] = field(default_factory=list)  # required header params
+    error_statuses: list[int] = field(default_factory=list)  # documented 4xx/5xx, for "error"
 
 
 @dataclass
@@ -543,6 +546,28 @@ def _synth_value(t: TypeRef, name: str) -> tuple[str, str]:
     return py_literal(value), value
 
 
+def _synth_json(t: TypeRef, name: str) -> JSONValue:
+    """The least JSON value of a type, for a required body the page gives no sample of: an empty
+    object for carriers and free JSON (every carrier property is optional), an empty list."""
+    if t.kind in ("ref", "map", "any"):
+        return {}
+    if t.kind == "array":
+        return []
+    if t.kind == "integer":
+        return 1
+    if t.kind == "number":
+        return 1.5
+    if t.kind == "boolean":
+        return True
+    if t.kind == "datetime":
+        return "2024-01-02T03:04:05"
+    if t.kind in ("bytes", "binary"):
+        return "c2FtcGxl"  # base64 of b"sample"
+    if t.kind == "enum" and t.enum:
+        return t.enum[0]
+    return "sample-" + snake_case(name).replace("_", "-")
+
+
 def _sample_path_values(op: Operation, example: Example | None) -> dict[str, str]:
     """Values the sample request puts where the path has placeholders."""
     if example is None or not example.path:
@@ -577,6 +602,7 @@ def _test_view(
     path_samples = _sample_path_values(op, req)
     path = op.path
     query: list[tuple[str, str]] = []
+    headers: list[tuple[str, str]] = []
     by_wire = {(p.location, p.wire): p for p in view.params}
     for p in op.parameters:
         pv = by_wire.get((p.location, p.name))
@@ -589,10 +615,15 @@ def _test_view(
         elif p.required:
             expr, wire = _synth_value(p.type, p.name)
             args.append(TestArg(pv.name, expr))
-            query.append((p.name, wire))
+            if p.location == "header":
+                headers.append((p.name, wire))
+            else:
+                query.append((p.name, wire))
     json_body: str | None = None
     content: str | None = None
     from_sample = req is not None
+    body = op.request_body
+    body_required = body is not None and body.required
     if view.body_kind == "binary":
         args.append(
             TestArg(view.body_param.name if view.body_param else "content", "b'\\x00sample'")
@@ -609,7 +640,11 @@ def _test_view(
                         args.append(TestArg(f.name, _py_expr(f.codec, body_value[f.wire])))
                         sent[f.wire] = body_value[f.wire]
             json_body = py_literal(sent)
-        elif view.body_param is not None and has:
+        elif view.body_param is not None and (has or body_required):
+            if not has:
+                # a required body the page shows no sample of: the least value of its type
+                body_value = _synth_json(body.type if body else ANY, view.body_param.wire)
+                from_sample = False
             args.append(TestArg(view.body_param.name, _py_expr(view.body_param.codec, body_value)))
             json_body = py_literal(body_value)
     res = op.response_example
@@ -658,6 +693,7 @@ def _test_view(
         method=op.method,
         path=path,
         query=query,
+        headers=headers,
         json_body=json_body,
         content=content,
         status=status,
@@ -665,6 +701,9 @@ def _test_view(
         response_content=response_content,
         expect=expect,
         error_class=err,
+        error_statuses=(
+            sorted({r.status for r in op.responses if r.status >= 400}) if expect == "error" else []
+        ),
         expected_value=expected_value,
         from_sample=from_sample,
     )

@@ -1,9 +1,10 @@
 """Writing the output folder safely.
 
-Everything is rendered in memory first, so a failing build writes nothing. Then each changed file
-is written to a temporary file beside it and renamed into place (a reader never sees half a file);
-files whose bytes are unchanged are not touched (their mtimes stay). A manifest in OUT lists what
-sogen wrote, so a later build removes what it no longer produces and never touches anything else.
+Everything is rendered in memory first, so a failing build writes nothing. The new output is then
+prepared in a staging folder beside OUT and swapped in; files whose bytes are unchanged keep their
+inode and mtime (hard links), and files sogen did not write are carried over untouched. A manifest
+in OUT lists what sogen wrote, so a later build removes what it no longer produces and never
+touches anything else.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -93,38 +95,112 @@ def diff_output(out: Path, files: dict[str, bytes]) -> Difference:
 
 
 def write_output(out: Path, files: dict[str, bytes]) -> WriteReport:
-    """Write `files` (relative posix path -> bytes) into `out`; see the module docstring."""
-    report = WriteReport()
+    """Write `files` (relative posix path -> bytes) into `out`; see the module docstring.
+
+    The new state is prepared in a staging folder beside `out` (unchanged and foreign files are
+    hard links, so their mtimes stay) and swapped in at the end: a failure or interruption
+    before the swap leaves `out` exactly as it was.
+    """
     if out.is_symlink():
         raise UnsafePathError(f"output folder {out} is a symlink")
-    out.mkdir(parents=True, exist_ok=True)
-    previous = read_manifest(out)
+    out = out.absolute()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _recover(out)
+    stage = out.parent / f".{out.name}.sogen-stage-{os.getpid()}"
+    if stage.exists():
+        shutil.rmtree(stage)
+    try:
+        if out.is_dir():
+            _mirror(out, stage)
+        else:
+            stage.mkdir()
+        report = _apply(stage, files, read_manifest(out))
+        if not report.written and not report.removed and out.is_dir():
+            shutil.rmtree(stage)  # nothing changed: leave OUT alone entirely
+            return report
+        _swap(stage, out)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    return report
+
+
+def _apply(stage: Path, files: dict[str, bytes], previous: list[str]) -> WriteReport:
+    report = WriteReport()
     all_files = dict(files)
     all_files[MANIFEST] = manifest_bytes(files)
     for rel in sorted(all_files):
-        target = _target(out, rel)
+        target = _target(stage, rel)
         data = all_files[rel]
         try:
             if target.read_bytes() == data:
-                report.unchanged.append(rel)
+                if rel != MANIFEST:
+                    report.unchanged.append(rel)
                 continue
         except OSError:
             pass
         target.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(target, data)
-        report.written.append(rel)
+        _atomic_write(target, data)  # replaces the link: the old inode in OUT is untouched
+        if rel != MANIFEST:
+            report.written.append(rel)
     for rel in previous:
         if rel in files:
             continue
         try:
-            target = _target(out, rel)
+            target = _target(stage, rel)
         except UnsafePathError:
             continue  # a tampered manifest cannot make us delete outside OUT
         if target.is_file():
             target.unlink()
             report.removed.append(rel)
-            _prune_empty(target.parent, out)
+            _prune_empty(target.parent, stage)
     return report
+
+
+def _mirror(src: Path, dst: Path) -> None:
+    """Recreate `src` in `dst` with hard links (copies where links are refused); symlinks are
+    recreated as symlinks, never followed."""
+    dst.mkdir()
+    for entry in os.scandir(src):
+        target = dst / entry.name
+        if entry.is_symlink():
+            os.symlink(os.readlink(entry.path), target)
+        elif entry.is_dir():
+            _mirror(Path(entry.path), target)
+        else:
+            try:
+                os.link(entry.path, target)
+            except OSError:
+                shutil.copy2(entry.path, target)
+
+
+def _backup_of(out: Path) -> Path:
+    return out.parent / f".{out.name}.sogen-previous"
+
+
+def _swap(stage: Path, out: Path) -> None:
+    backup = _backup_of(out)
+    if backup.exists():
+        shutil.rmtree(backup)
+    if out.exists():
+        os.rename(out, backup)
+        try:
+            os.rename(stage, out)
+        except BaseException:
+            os.rename(backup, out)
+            raise
+        shutil.rmtree(backup, ignore_errors=True)
+    else:
+        os.rename(stage, out)
+
+
+def _recover(out: Path) -> None:
+    """A swap interrupted between its two renames leaves only the backup: put it back."""
+    backup = _backup_of(out)
+    if backup.is_dir() and not out.exists():
+        os.rename(backup, out)
+    elif backup.exists():
+        shutil.rmtree(backup, ignore_errors=True)
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
