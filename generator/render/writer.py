@@ -20,6 +20,15 @@ from pathlib import Path, PurePosixPath
 MANIFEST = ".sogen-manifest.json"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_umask()
+
+
 class UnsafePathError(ValueError):
     pass
 
@@ -208,6 +217,7 @@ def _atomic_write(target: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; generated files are ordinary files
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,22 @@
+"""Makes tests/pagekit.py importable however pytest is started (`pytest` or `python -m pytest`)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Show the corpus counts (operations, samples, SOG303 ...) without needing `-s`."""
+    from pagekit import COUNTS
+
+    if COUNTS:
+        terminalreporter.section("sogen corpus counts")
+        for key, value in COUNTS.items():
+            terminalreporter.write_line(f"{key}: {value}")
