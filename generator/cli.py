@@ -44,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("-v", "--verbose", action="store_true", help="also say what was skipped")
         p.add_argument("-q", "--quiet", action="store_true", help="print errors only")
         p.add_argument("--timings", action="store_true", help="print seconds per stage")
+        p.add_argument(
+            "--cache-dir", type=Path, metavar="DIR", help="build cache (default: ~/.cache/sogen)"
+        )
+        p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
 
     def output(p: argparse.ArgumentParser) -> None:
         p.add_argument("-o", "--out", type=Path, help="output folder (default: generated)")
@@ -87,6 +91,8 @@ def _options(args: argparse.Namespace, config: Config) -> pipeline.Options:
         package=getattr(args, "package", None) or config.package or "superoffice_webapi",
         version=getattr(args, "package_version", None) or config.version or "0.1.0",
         templates=getattr(args, "templates", None) or config.templates,
+        cache_dir=args.cache_dir,
+        use_cache=not args.no_cache,
     )
 
 
@@ -126,9 +132,7 @@ def _print_diagnostics(items: list[Diagnostic], args: argparse.Namespace, err: T
 
 
 def _summary(outcome: pipeline.Outcome, args: argparse.Namespace, extra: str = "") -> str:
-    api = outcome.api
-    ops = len(api.operations()) if api else 0
-    schemas = len(api.schemas) if api else 0
+    ops, schemas = outcome.operations, outcome.schemas
     errors = len(outcome.diags.errors) + (len(outcome.diags.warnings) if args.strict else 0)
     warnings = 0 if args.strict else len(outcome.diags.warnings)
     seconds = sum(outcome.timings.values())
@@ -202,7 +206,9 @@ def _run(
     else:
         _print_diagnostics(diagnostics, args, err)
     extra = ""
-    if outcome.report is not None:
+    if outcome.up_to_date:
+        extra = ", up to date"
+    elif outcome.report is not None:
         extra = f", {len(outcome.report.written)} files written"
         if outcome.report.removed:
             extra += f", {len(outcome.report.removed)} removed"

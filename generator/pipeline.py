@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.diagnostics import Diagnostics, SourceRef
+from generator.cache import (
+    BuildCache,
+    code_version,
+    digest,
+    output_unchanged,
+    templates_version,
+)
+from generator.diagnostics import Diagnostic, Diagnostics, SourceRef
 from generator.model.api import build_api
 from generator.model.ir import Api
 from generator.openapi.emit import OpenApiVersion, emit_openapi
+from generator.openapi.incremental import validate_incrementally
 from generator.openapi.serialize import to_json_text, to_yaml_text
-from generator.openapi.validate import validate_openapi
 from generator.pages.pagedoc import PageDoc
 from generator.pages.parse import parse_page
-from generator.pages.reader import find_pages, read_page_text
+from generator.pages.reader import decode_page, find_pages, read_page_bytes
 from generator.render.writer import Difference, WriteReport, diff_output, write_output
 
 Renderer = Callable[[Api, Diagnostics], dict[str, bytes]]
@@ -35,6 +43,8 @@ class Options:
     version: str = "0.1.0"
     templates: Path | None = None
     progress: Progress | None = None
+    cache_dir: Path | None = None  # None: the default cache folder
+    use_cache: bool = True
 
 
 @dataclass
@@ -47,6 +57,10 @@ class Outcome:
     report: WriteReport | None = None
     difference: Difference | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    operations: int = 0
+    schemas: int = 0
+    input_digest: str = ""
+    up_to_date: bool = False  # build found OUT already current and did nothing
 
     def failed(self, strict: bool = False) -> bool:
         return bool(self.diags.errors) or (strict and bool(self.diags.warnings))
@@ -63,42 +77,87 @@ class _Clock:
         self.last = now
 
 
-def load_pages(
-    inputs: list[Path], outcome: Outcome, progress: Progress | None = None
-) -> list[PageDoc]:
+@dataclass
+class _Input:
+    display: str
+    data: bytes | None
+    diags: Diagnostics
+    key: str
+
+
+def read_inputs(options: Options, outcome: Outcome) -> list[_Input]:
+    """Find and read every page (bytes only); their hashes make the build's input digest."""
     diags = outcome.diags
-    paths = find_pages(inputs, diags, outcome.skipped)
+    paths = find_pages(options.inputs, diags, outcome.skipped)
     outcome.pages = len(paths)
     if not paths and not diags.errors:
-        where = SourceRef(" ".join(str(p) for p in inputs))
+        where = SourceRef(" ".join(str(p) for p in options.inputs))
         diags.add("SOG902", "no endpoint pages (*.md) found", where)
-    docs = []
-    for n, path in enumerate(paths, 1):
-        if progress is not None and (n % 25 == 0 or n == len(paths)):
-            progress("parse", n, len(paths))
+    inputs = []
+    fingerprint = hashlib.sha256()
+    for path in paths:
         display = str(path)
-        text = read_page_text(path, display, diags)
-        if text is None:
-            continue
-        doc = parse_page(text, display, diags)
-        if doc is not None:
+        page_diags = Diagnostics()
+        data = read_page_bytes(path, display, page_diags)
+        key = digest(code_version(), display, data if data is not None else b"\0unreadable")
+        fingerprint.update(key.encode())
+        inputs.append(_Input(display, data, page_diags, key))
+    outcome.input_digest = fingerprint.hexdigest()
+    return inputs
+
+
+def parse_inputs(
+    inputs: list[_Input], outcome: Outcome, cache: BuildCache | None, progress: Progress | None
+) -> list[PageDoc]:
+    """Parse each page, or take its PageDoc from the cache when its bytes are unchanged."""
+    docs = []
+    for n, item in enumerate(inputs, 1):
+        if progress is not None and (n % 25 == 0 or n == len(inputs)):
+            progress("parse", n, len(inputs))
+        cached = cache.get_object("pages", item.key) if cache is not None and item.data else None
+        if isinstance(cached, tuple) and len(cached) == 2:
+            doc, items = cached
+        else:
+            doc = None
+            if item.data is not None:
+                text = decode_page(item.data, item.display, item.diags)
+                if text is not None:
+                    doc = parse_page(text, item.display, item.diags)
+            items = item.diags.items
+            if cache is not None and item.data is not None:
+                cache.put_object("pages", item.key, (doc, items))
+        outcome.diags.items.extend(items)
+        if isinstance(doc, PageDoc):
             docs.append(doc)
     return docs
 
 
-def model(options: Options) -> Outcome:
+def _cache_for(options: Options) -> BuildCache | None:
+    return BuildCache(options.cache_dir) if options.use_cache else None
+
+
+def model(
+    options: Options,
+    cache: BuildCache | None = None,
+    outcome: Outcome | None = None,
+    inputs: list[_Input] | None = None,
+) -> Outcome:
     """Parse and model only (lint)."""
-    outcome = Outcome(Diagnostics())
+    outcome = outcome or Outcome(Diagnostics())
     clock = _Clock(outcome.timings)
-    docs = load_pages(options.inputs, outcome, options.progress)
+    if inputs is None:
+        inputs = read_inputs(options, outcome)
+    docs = parse_inputs(inputs, outcome, cache, options.progress)
     clock.lap("parse")
     if docs:
         outcome.api = build_api(docs, outcome.diags)
+        outcome.operations = len(outcome.api.operations())
+        outcome.schemas = len(outcome.api.schemas)
     clock.lap("model")
     return outcome
 
 
-def render_all(options: Options, outcome: Outcome) -> None:
+def render_all(options: Options, outcome: Outcome, cache: BuildCache | None = None) -> None:
     """Everything `build` would write, in memory."""
     api = outcome.api
     if api is None or outcome.diags.errors:
@@ -107,7 +166,7 @@ def render_all(options: Options, outcome: Outcome) -> None:
     doc = emit_openapi(api, options.openapi_version)
     clock.lap("openapi")
     where = str(options.out / "openapi.yaml")
-    if not validate_openapi(doc, where, outcome.diags):
+    if not validate_incrementally(doc, where, outcome.diags, cache):
         return
     clock.lap("validate")
     outcome.files["openapi.yaml"] = to_yaml_text(doc).encode()
@@ -128,14 +187,34 @@ def render_all(options: Options, outcome: Outcome) -> None:
                 user_templates=options.templates,
                 version=options.version,
                 package=options.package,
+                cache=cache,
             )
         )
         clock.lap("render")
 
 
+def _fingerprint(options: Options, outcome: Outcome) -> str:
+    """Everything the output depends on: pages, generator code, templates, options."""
+    return digest(
+        code_version(),
+        templates_version(options.templates),
+        outcome.input_digest,
+        repr((options.openapi_version, options.with_client, options.package, options.version)),
+        repr(options.strict),
+    )
+
+
 def build(options: Options) -> Outcome:
-    outcome = model(options)
-    render_all(options, outcome)
+    cache = _cache_for(options)
+    outcome = Outcome(Diagnostics())
+    clock = _Clock(outcome.timings)
+    inputs = read_inputs(options, outcome)
+    clock.lap("read")
+    fingerprint = _fingerprint(options, outcome)
+    if cache is not None and _replay_if_current(options, outcome, cache, fingerprint):
+        return outcome
+    model(options, cache, outcome, inputs)
+    render_all(options, outcome, cache)
     if outcome.failed(options.strict) or not outcome.files:
         return outcome  # nothing is written when anything failed
     clock = _Clock(outcome.timings)
@@ -143,13 +222,76 @@ def build(options: Options) -> Outcome:
         outcome.report = write_output(options.out, outcome.files)
     except (OSError, ValueError) as exc:
         outcome.diags.add("SOG502", f"cannot write output: {exc}", SourceRef(str(options.out)))
+        return outcome
+    if cache is not None:
+        summary = {
+            "pages": outcome.pages,
+            "operations": outcome.operations,
+            "schemas": outcome.schemas,
+            "diagnostics": [_diag_to_json(d) for d in outcome.diags],
+            "skipped": [str(p) for p in outcome.skipped],
+        }
+        cache.save_record(options.out, fingerprint, outcome.files, summary)
     clock.lap("write")
     return outcome
 
 
+def _replay_if_current(
+    options: Options, outcome: Outcome, cache: BuildCache, fingerprint: str
+) -> bool:
+    """When nothing the output depends on changed and OUT is as we left it, reuse the last
+    build's result (its diagnostics included) instead of doing the work again."""
+    record = cache.load_record(options.out)
+    if record is None or record.get("fingerprint") != fingerprint:
+        return False
+    files, summary = record.get("files"), record.get("extra")
+    if not isinstance(files, dict) or not isinstance(summary, dict):
+        return False
+    if not output_unchanged(options.out, record):
+        return False
+    try:
+        outcome.diags.items = [_diag_from_json(d) for d in summary["diagnostics"]]
+        outcome.operations = int(summary["operations"])
+        outcome.schemas = int(summary["schemas"])
+        outcome.skipped = [Path(p) for p in summary["skipped"]]
+    except (KeyError, TypeError, ValueError):
+        return False
+    outcome.report = WriteReport(unchanged=sorted(files))
+    outcome.up_to_date = True
+    return True
+
+
+def _diag_to_json(d: Diagnostic) -> list[object]:
+    where = [d.source.path, d.source.line, d.source.col] if d.source else None
+    related = [[r.path, r.line, r.col] for r in d.related]
+    return [d.code, d.message, where, d.severity, related]
+
+
+def _diag_from_json(item: object) -> Diagnostic:
+    if not isinstance(item, list) or len(item) != 5:
+        raise ValueError("not a stored diagnostic")
+    code, message, where, severity, related = item
+    if not isinstance(related, list):
+        raise ValueError("not a stored diagnostic")
+    return Diagnostic(
+        str(code),
+        str(message),
+        _ref_from_json(where) if where else None,
+        "error" if severity == "error" else "warning",
+        tuple(_ref_from_json(r) for r in related),
+    )
+
+
+def _ref_from_json(item: object) -> SourceRef:
+    if not isinstance(item, list) or len(item) != 3:
+        raise ValueError("not a stored place")
+    return SourceRef(str(item[0]), int(item[1]), int(item[2]))
+
+
 def check(options: Options) -> Outcome:
-    outcome = model(options)
-    render_all(options, outcome)
+    cache = _cache_for(options)
+    outcome = model(options, cache)
+    render_all(options, outcome, cache)
     if not outcome.failed(options.strict) and outcome.files:
         outcome.difference = diff_output(options.out, outcome.files)
     return outcome

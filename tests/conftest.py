@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,9 @@ import pytest
 _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
+
+# Tests never share the user's build cache: a fresh one per test session (subprocesses inherit it).
+os.environ["SOGEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="sogen-test-cache-")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -13,16 +13,27 @@ NON_ENDPOINT_NAMES = frozenset({"index.md", "toc.md", "readme.md"})
 
 def read_page_text(path: Path, display: str, diags: Diagnostics) -> str | None:
     """Return the page text with LF line endings, or None after reporting why not."""
-    src = SourceRef(display)
+    data = read_page_bytes(path, display, diags)
+    return None if data is None else decode_page(data, display, diags)
+
+
+def read_page_bytes(path: Path, display: str, diags: Diagnostics) -> bytes | None:
+    """The raw bytes of a page, refusing pages over the size limit before reading them."""
+    src = SourceRef(display, 1, 1)  # whole-file problems are reported at the first line
     try:
         size = path.stat().st_size
         if size > MAX_PAGE_BYTES:
             diags.add("SOG104", f"page is {size} bytes; the limit is {MAX_PAGE_BYTES}", src)
             return None
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         diags.add("SOG100", f"cannot read file: {exc.strerror or exc}", src)
         return None
+
+
+def decode_page(data: bytes, display: str, diags: Diagnostics) -> str | None:
+    """UTF-8 (a BOM is dropped), no NUL characters, LF line endings."""
+    src = SourceRef(display, 1, 1)  # whole-file problems are reported at the first line
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -10,9 +10,9 @@ import json
 import re
 from pathlib import Path
 
-import black
 import jinja2
 
+from generator.cache import BuildCache
 from generator.diagnostics import Diagnostics, SourceRef
 from generator.model.ir import Api
 from generator.render.context import (
@@ -24,11 +24,11 @@ from generator.render.context import (
     import_order,
     names_in,
 )
+from generator.render.formatting import format_python
 from generator.render.literals import docstring_body, py_literal
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "python"
 RUNTIME_FILES = ("_auth.py", "_codec.py", "_errors.py", "_http.py")
-_BLACK_MODE = black.Mode(target_versions={black.mode.TargetVersion.PY311})
 
 
 def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
@@ -69,6 +69,7 @@ def render_client(
     user_templates: Path | None = None,
     version: str = "0.1.0",
     package: str = "superoffice_webapi",
+    cache: BuildCache | None = None,
 ) -> dict[str, bytes]:
     if not api.groups:
         return {}
@@ -130,12 +131,8 @@ def render_client(
                 r'^__version__ = "[^"]*"', f'__version__ = "{ctx.version}"', text, flags=re.M
             )
         out[f"{pkg}/{name}"] = text
-    files: dict[str, bytes] = {}
-    for target, text in sorted(out.items()):
-        if target.endswith(".py"):
-            text = _format(text, target, diags)
-        files[target] = text.encode("utf-8")
-    return files
+    formatted = format_python(out, diags, cache)
+    return {target: formatted[target].encode("utf-8") for target in sorted(formatted)}
 
 
 def _read_template_file(env: jinja2.Environment, name: str) -> str:
@@ -143,35 +140,6 @@ def _read_template_file(env: jinja2.Environment, name: str) -> str:
     assert env.loader is not None
     source, _, _ = env.loader.get_source(env, name)
     return source
-
-
-_HEADER_END = re.compile(
-    r"^(def |class |async def |@|__all__|_[A-Za-z]|if TYPE_CHECKING|[A-Z_]+ = )", re.M
-)
-
-
-def _tidy_header(text: str) -> str:
-    """One blank line between import groups, whatever the templates' conditionals left."""
-    m = _HEADER_END.search(text)
-    end = m.start() if m else len(text)
-    head = re.sub(r"\n{3,}", "\n\n", text[:end])
-    return head + text[end:]
-
-
-def _format(text: str, target: str, diags: Diagnostics) -> str:
-    try:
-        return black.format_str(_tidy_header(text), mode=_BLACK_MODE)
-    except Exception as exc:  # black's errors are many types; any of them is a located error
-        line = 0
-        m = re.search(r"(\d+):(\d+)", str(exc))
-        if m:
-            line = int(m.group(1))
-        diags.add(
-            "SOG503",
-            f"generated file is not valid Python: {str(exc)[:200]}",
-            SourceRef(target, line),
-        )
-        return text
 
 
 def _bytes_literal(data: bytes) -> str:

@@ -1,0 +1,192 @@
+"""Build caches, so a rebuild costs what changed rather than the whole API.
+
+Three layers, all keyed by content hashes (never by mtimes, which lie after a checkout):
+- pages:  page bytes -> parsed PageDoc and its diagnostics (parsing is the per-page cost);
+- format: rendered Python text -> black's output (black is the largest cost of a cold build);
+- builds: one record per OUT folder: the fingerprint of everything the output depends on, and
+  the size/mtime/hash of each file written. When the fingerprint is unchanged and OUT still
+  holds exactly those files, a build has nothing to do.
+
+The cache lives outside OUT (OUT is often committed): `--cache-dir`, `$SOGEN_CACHE_DIR`, else
+`$XDG_CACHE_HOME/sogen` or `~/.cache/sogen`. A damaged or unreadable cache is ignored, never
+fatal: every read falls back to doing the work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib.metadata import version as _dist_version
+from pathlib import Path
+
+# Bump when a cached object's shape changes; old entries are then simply not found.
+CACHE_FORMAT = "1"
+_GENERATOR_ROOT = Path(__file__).resolve().parent
+_TEMPLATES_ROOT = _GENERATOR_ROOT.parent / "templates"
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("SOGEN_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME")
+    return (Path(base) if base else Path.home() / ".cache") / "sogen"
+
+
+def digest(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def _tree_digest(roots: Iterable[Path], suffixes: tuple[str, ...]) -> str:
+    h = hashlib.sha256()
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in suffixes):
+            h.update(path.relative_to(root).as_posix().encode())
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+_CODE_VERSION: str | None = None
+
+
+def code_version() -> str:
+    """Changes whenever the generator's code or built-in templates change."""
+    global _CODE_VERSION
+    if _CODE_VERSION is None:
+        _CODE_VERSION = digest(
+            CACHE_FORMAT,
+            _dist_version("black"),
+            _tree_digest([_GENERATOR_ROOT], (".py",)),
+            _tree_digest([_TEMPLATES_ROOT], (".jinja", ".py")),
+        )
+    return _CODE_VERSION
+
+
+def templates_version(user_templates: Path | None) -> str:
+    if user_templates is None:
+        return ""
+    return _tree_digest([user_templates], (".jinja", ".py", ".md", ".toml", ""))
+
+
+@dataclass
+class FileState:
+    size: int
+    mtime_ns: int
+    sha: str
+
+
+class BuildCache:
+    """All three layers for one cache folder. `enabled=False` makes every lookup miss."""
+
+    def __init__(self, root: Path | None, enabled: bool = True) -> None:
+        self.root = root or default_cache_dir()
+        self.enabled = enabled
+        self.hits = 0
+        self.misses = 0
+
+    # --- generic blobs ---
+
+    def _path(self, layer: str, key: str) -> Path:
+        return self.root / layer / key[:2] / key[2:]
+
+    def get(self, layer: str, key: str) -> bytes | None:
+        if not self.enabled:
+            return None
+        try:
+            data = self._path(layer, key).read_bytes()
+        except OSError:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return data
+
+    def put(self, layer: str, key: str, data: bytes) -> None:
+        if not self.enabled:
+            return
+        path = self._path(layer, key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+    # --- typed layers ---
+
+    def get_object(self, layer: str, key: str) -> object | None:
+        data = self.get(layer, key)
+        if data is None:
+            return None
+        try:
+            value: object = pickle.loads(data)  # only our own cache files, from put_object
+        except Exception:
+            return None
+        return value
+
+    def put_object(self, layer: str, key: str, value: object) -> None:
+        if self.enabled:
+            self.put(layer, key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def formatted(self, text: str) -> str | None:
+        data = self.get("format", digest(code_version(), text))
+        return data.decode("utf-8") if data is not None else None
+
+    def remember_formatted(self, text: str, formatted: str) -> None:
+        self.put("format", digest(code_version(), text), formatted.encode("utf-8"))
+
+    # --- the build record of one OUT folder ---
+
+    def _record_key(self, out: Path) -> str:
+        return digest("build", str(out.resolve()))
+
+    def load_record(self, out: Path) -> dict[str, object] | None:
+        data = self.get("builds", self._record_key(out))
+        if data is None:
+            return None
+        try:
+            record = json.loads(data)
+        except ValueError:
+            return None
+        return record if isinstance(record, dict) else None
+
+    def save_record(
+        self, out: Path, fingerprint: str, files: dict[str, bytes], extra: object
+    ) -> None:
+        states = {}
+        for rel, data in files.items():
+            try:
+                st = (out / rel).stat()
+            except OSError:
+                return
+            states[rel] = [st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest()]
+        record = {"fingerprint": fingerprint, "files": states, "extra": extra}
+        self.put("builds", self._record_key(out), json.dumps(record).encode())
+
+
+def output_unchanged(out: Path, record: dict[str, object]) -> bool:
+    """OUT still holds exactly the files of the record, by size and mtime."""
+    files = record.get("files")
+    if not isinstance(files, dict):
+        return False
+    for rel, state in files.items():
+        try:
+            st = (out / rel).stat()
+        except OSError:
+            return False
+        if not isinstance(state, list) or [st.st_size, st.st_mtime_ns] != state[:2]:
+            return False
+    return True

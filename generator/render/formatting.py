@@ -1,0 +1,74 @@
+"""black over the rendered Python files: cached by content, spread over the machine's cores.
+
+black is the largest single cost of a cold build, so each file's formatted text is cached by a
+hash of its unformatted text (a rebuild re-formats only what changed), and a large batch of
+misses is split across worker processes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+
+import black
+
+from generator.cache import BuildCache
+from generator.diagnostics import Diagnostics, SourceRef
+
+_BLACK_MODE = black.Mode(target_versions={black.mode.TargetVersion.PY311})
+_HEADER_END = re.compile(
+    r"^(def |class |async def |@|__all__|_[A-Za-z]|if TYPE_CHECKING|[A-Z_]+ = )", re.M
+)
+# below this many files a process pool costs more than it saves
+PARALLEL_THRESHOLD = 40
+
+
+def tidy_header(text: str) -> str:
+    """One blank line between import groups, whatever the templates' conditionals left."""
+    m = _HEADER_END.search(text)
+    end = m.start() if m else len(text)
+    return re.sub(r"\n{3,}", "\n\n", text[:end]) + text[end:]
+
+
+def _black(text: str) -> tuple[str, str | None]:
+    """(formatted text, error message); runs in worker processes too."""
+    try:
+        return black.format_str(tidy_header(text), mode=_BLACK_MODE), None
+    except Exception as exc:  # black raises many types; each is reported, not raised
+        return text, str(exc)[:300]
+
+
+def format_python(
+    files: dict[str, str], diags: Diagnostics, cache: BuildCache | None = None
+) -> dict[str, str]:
+    """Format every file whose name ends in .py; other files pass through."""
+    result = dict(files)
+    todo: list[str] = []
+    for name, text in files.items():
+        if not name.endswith(".py"):
+            continue
+        hit = cache.formatted(text) if cache is not None else None
+        if hit is not None:
+            result[name] = hit
+        else:
+            todo.append(name)
+    workers = min(os.cpu_count() or 1, 8)
+    if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
+        chunk = max(1, len(todo) // (workers * 4))
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            outputs = list(pool.map(_black, [files[n] for n in todo], chunksize=chunk))
+    else:
+        outputs = [_black(files[n]) for n in todo]
+    for name, (formatted, error) in zip(todo, outputs, strict=True):
+        if error is not None:
+            m = re.search(r"(\d+):(\d+)", error)
+            line = int(m.group(1)) if m else 0
+            diags.add(
+                "SOG503", f"generated file is not valid Python: {error}", SourceRef(name, line)
+            )
+            continue
+        result[name] = formatted
+        if cache is not None:
+            cache.remember_formatted(files[name], formatted)
+    return result
