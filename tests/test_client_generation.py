@@ -154,3 +154,63 @@ def test_build_is_byte_identical_across_runs(tmp_path: Path) -> None:
     assert files == sorted(p.relative_to(outs[1]) for p in outs[1].rglob("*") if p.is_file())
     for rel in files:
         assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), rel
+
+
+BINARY_PAGE = """---
+title: GET Blob/{id}/Content
+uid: v1BlobEntity_GetContent
+---
+
+# GET Blob/{id}/Content
+
+```http
+GET /api/v1/Blob/{blobId}/Content
+```
+
+Download the content of a blob.
+
+| Path Part | Type | Description |
+|-----------|------|-------------|
+| blobId | int32 | The blob. **Required** |
+
+## Request Headers
+
+| Parameter Name | Description |
+|----------------|-------------|
+| Accept         | Content-type(s) you would like the response in: `image/png` |
+
+## Response:binary
+
+OK
+
+| Response | Description |
+|----------------|-------------|
+| 200 | OK |
+
+### Response body: binary
+"""
+
+
+def test_binary_download_asks_for_its_media_type_and_returns_bytes(tmp_path: Path) -> None:
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "blob.md").write_text(BINARY_PAGE)
+    out = tmp_path / "out"
+    assert main(["build", str(tmp_path / "pages"), "-o", str(out), "-q"]) == 0
+    code = """
+import httpx
+from superoffice_webapi import SuperOfficeClient
+seen = []
+def handler(request):
+    seen.append(request)
+    return httpx.Response(200, content=b"\\x89PNG", headers={"Content-Type": "image/png"})
+client = SuperOfficeClient("https://sogen.invalid", transport=httpx.MockTransport(handler))
+data = client.blob_entity.get_content(blob_id=7)
+assert data == b"\\x89PNG", data
+assert seen[0].url.path == "/api/v1/Blob/7/Content", seen[0].url
+assert seen[0].headers["Accept"] == "application/octet-stream", seen[0].headers["Accept"]
+print("ok")
+"""
+    env = dict(os.environ, PYTHONPATH=str(out / "python"))
+    result = subprocess.run([PY, "-c", code], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"

@@ -121,6 +121,7 @@ class OperationView:
     test: TestView
     has_select: bool
     source: str
+    accept: str = ""  # Accept header for non-JSON responses (binary downloads)
 
 
 CODEC_NAMES = (
@@ -415,11 +416,12 @@ def _operation_view(
     for p in op.parameters:
         if p.shared:
             continue  # $select and the language headers are call options on every method
+        annotation = "str" if p.location == "header" else param_annotation(p.type)
         param = ParamView(
             namer.add(p.name, p.source),
             p.name,
             p.location,
-            param_annotation(p.type),
+            "str" if p.location == "header" else param_annotation(p.type),
             p.required or p.location == "path",
             p.description,
         )
@@ -477,11 +479,13 @@ def _operation_view(
             )
     _report(namer, f"parameter ({op.id})", diags)
     success = _success(op)
+    accept = ""
     returns, return_codec, return_kind, return_desc = "None", "", "none", ""
     if success is not None and success.type is not None and success.status != 204:
         return_desc = success.description
         if success.type.kind == "binary":
             returns, return_kind = "bytes", "binary"
+            accept = ", ".join(success.content_types) or "*/*"
         else:
             rt = py_type(success.type, class_names)
             refs |= rt.models
@@ -517,6 +521,7 @@ def _operation_view(
         return_description=return_desc,
         errors=errors,
         test=TestView([], "", "", [], None, None, 200, None, None, "none"),
+        accept=accept,
         has_select=any(p.shared == "Select" for p in op.parameters),
         source=str(op.source),
     )

@@ -22,7 +22,7 @@ _MODULES: dict[str, str] = {
     "SendSystemMessageRequest": "send_system_message_request",
 }
 
-__all__ = [
+__all__: list[str] = [
     "AddChatMessageRequest",
     "ChatMessage",
     "SendSystemMessageRequest",
