@@ -80,6 +80,18 @@ def templates_version(user_templates: Path | None) -> str:
     return _tree_digest([user_templates], (".jinja", ".py", ".md", ".toml", ""))
 
 
+def _private_folder(root: Path) -> bool:
+    """Create `root` as 0700 if missing; True when it is ours and only ours to write."""
+    try:
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = root.stat()
+    except OSError:
+        return False
+    if root.is_symlink() or not hasattr(os, "getuid"):
+        return False
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
 @dataclass
 class FileState:
     size: int
@@ -92,7 +104,9 @@ class BuildCache:
 
     def __init__(self, root: Path | None, enabled: bool = True) -> None:
         self.root = root or default_cache_dir()
-        self.enabled = enabled
+        # What the cache holds decides what is generated (and parsed pages are unpickled), so
+        # a folder that anyone else may write to is not used at all.
+        self.enabled = enabled and _private_folder(self.root)
         self.hits = 0
         self.misses = 0
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from generator import pipeline
-from generator.config import Config, find_config, load_config
+from generator.config import PACKAGE_NAME, VERSION, Config, find_config, load_config
 from generator.diagnostics import Diagnostic, Diagnostics
 from generator.model.ir import to_json
 from generator.openapi.emit import OpenApiVersion
@@ -75,6 +76,17 @@ def _parser() -> argparse.ArgumentParser:
         "--dump-model", type=Path, metavar="FILE", help="also write the model as JSON"
     )
     return parser
+
+
+def _check_names(args: argparse.Namespace) -> str | None:
+    """--package and --package-version end up in generated code: refuse anything odd."""
+    package = getattr(args, "package", None)
+    if package is not None and not PACKAGE_NAME.match(package):
+        return f"--package {package!r} is not a lower-case Python package name"
+    version = getattr(args, "package_version", None)
+    if version is not None and not VERSION.match(version):
+        return f"--package-version {version!r} is not a version such as 1.2.0"
+    return None
 
 
 def _options(args: argparse.Namespace, config: Config) -> pipeline.Options:
@@ -164,6 +176,10 @@ def main(
     if config_diags.errors:
         _print_diagnostics(config_diags.sorted(), args, err)
         return EXIT_USAGE
+    problem = _check_names(args)
+    if problem:
+        print(f"sogen: error: {problem} [SOG903]", file=err)
+        return EXIT_USAGE
     options = _options(args, config)
     bar = _ProgressBar(err) if err.isatty() and not args.quiet else None
     options.progress = bar
@@ -174,6 +190,16 @@ def main(
             bar.clear()
         print("sogen: interrupted; the output folder was left as it was", file=err)
         return 130
+    except Exception as exc:  # a bug in sogen: say so plainly; OUT is untouched (atomic writes)
+        if os.environ.get("SOGEN_DEBUG"):
+            raise
+        name = type(exc).__name__
+        print(
+            f"sogen: internal error: {name}: {exc}; the output folder was left as it was. "
+            "Set SOGEN_DEBUG=1 for a traceback and please report it. [SOG999]",
+            file=err,
+        )
+        return EXIT_ERRORS
 
 
 def _run(

@@ -21,8 +21,8 @@ from pathlib import Path
 from generator.diagnostics import Diagnostics, SourceRef
 
 KEYS = frozenset({"inputs", "out", "package", "version", "openapi", "templates"})
-_PACKAGE = re.compile(r"^[a-z_][a-z0-9_]*$")
-_VERSION = re.compile(r"^[0-9]+(\.[0-9]+)*([a-z0-9.+-]*)$")
+PACKAGE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,60}$")
+VERSION = re.compile(r"^[0-9]+(\.[0-9]+){0,4}([a-z0-9.+-]{0,20})$")
 
 
 @dataclass
@@ -55,9 +55,10 @@ def find_config(start: Path) -> Path | None:
 def load_config(path: Path | None, diags: Diagnostics) -> Config:
     if path is None:
         return Config()
-    where = SourceRef(str(path))
+    where = SourceRef(str(path), 1, 1)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except (OSError, UnicodeDecodeError) as exc:
         diags.add("SOG903", f"cannot read configuration: {exc}", where)
         return Config()
@@ -73,13 +74,21 @@ def load_config(path: Path | None, diags: Diagnostics) -> Config:
     base = path.parent
     config = Config(source=path)
     for key, value in table.items():
+        at = _line_of_key(text, key, where)
         if key not in KEYS:
-            diags.add("SOG903", f"unknown configuration key {key!r}", where)
+            diags.add("SOG903", f"unknown configuration key {key!r}", at)
             continue
         problem = _set(config, key, value, base)
         if problem:
-            diags.add("SOG903", f"configuration key {key!r}: {problem}", where)
+            diags.add("SOG903", f"configuration key {key!r}: {problem}", at)
     return config
+
+
+def _line_of_key(text: str, key: str, where: SourceRef) -> SourceRef:
+    for number, line in enumerate(text.splitlines(), 1):
+        if re.match(rf"\s*{re.escape(key)}\s*=", line):
+            return where.at(number, line.index(key) + 1)
+    return where
 
 
 def _set(config: Config, key: str, value: object, base: Path) -> str | None:
@@ -96,11 +105,11 @@ def _set(config: Config, key: str, value: object, base: Path) -> str | None:
     elif key == "templates":
         config.templates = base / value
     elif key == "package":
-        if not _PACKAGE.match(value):
+        if not PACKAGE_NAME.match(value):
             return "must be a lower-case Python package name"
         config.package = value
     elif key == "version":
-        if not _VERSION.match(value):
+        if not VERSION.match(value):
             return "must be a version such as 1.2.0"
         config.version = value
     elif key == "openapi":

@@ -60,6 +60,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SOG902": ("error", "no endpoint pages found"),
     "SOG903": ("error", "configuration file problem"),
     "SOG904": ("error", "templates folder does not exist"),
+    "SOG999": ("error", "internal error in sogen (a bug; please report it)"),
 }
 
 

@@ -91,7 +91,7 @@ def read_inputs(options: Options, outcome: Outcome) -> list[_Input]:
     paths = find_pages(options.inputs, diags, outcome.skipped)
     outcome.pages = len(paths)
     if not paths and not diags.errors:
-        where = SourceRef(" ".join(str(p) for p in options.inputs))
+        where = SourceRef(" ".join(str(p) for p in options.inputs), 1, 1)
         diags.add("SOG902", "no endpoint pages (*.md) found", where)
     inputs = []
     fingerprint = hashlib.sha256()
@@ -177,7 +177,7 @@ def render_all(options: Options, outcome: Outcome, cache: BuildCache | None = No
 
         if options.templates is not None and not options.templates.is_dir():
             outcome.diags.add(
-                "SOG904", "templates folder does not exist", SourceRef(str(options.templates))
+                "SOG904", "templates folder does not exist", SourceRef(str(options.templates), 1, 1)
             )
             return
         outcome.files.update(
@@ -221,7 +221,8 @@ def build(options: Options) -> Outcome:
     try:
         outcome.report = write_output(options.out, outcome.files)
     except (OSError, ValueError) as exc:
-        outcome.diags.add("SOG502", f"cannot write output: {exc}", SourceRef(str(options.out)))
+        where = SourceRef(str(options.out), 1, 1)
+        outcome.diags.add("SOG502", f"cannot write output: {exc}", where)
         return outcome
     if cache is not None:
         summary = {

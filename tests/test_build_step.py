@@ -145,8 +145,8 @@ def test_bad_config_is_a_located_usage_error(tmp_path: Path) -> None:
     (tmp_path / "sogen.toml").write_text('out = "x"\nopenapi = "4.0"\nbogus = 1\n')
     code, _, err = run("lint", cwd=tmp_path)
     assert code == 2
-    assert "sogen.toml: error: configuration key 'openapi'" in err
-    assert "unknown configuration key 'bogus'" in err
+    assert "sogen.toml:2:1: error: configuration key 'openapi'" in err
+    assert "sogen.toml:3:1: error: unknown configuration key 'bogus'" in err
 
 
 def test_summary_is_one_line_when_not_a_terminal(specs: Path, tmp_path: Path) -> None:
@@ -161,3 +161,56 @@ def test_summary_is_one_line_when_not_a_terminal(specs: Path, tmp_path: Path) ->
     assert "files written, 0 errors, 0 warnings" in lines[0]
     assert "parse " in lines[1] and "render " in lines[1]
     assert "\r" not in result.stderr
+
+
+def test_cache_in_a_folder_others_can_write_is_not_used(specs: Path, tmp_path: Path) -> None:
+    shared = tmp_path / "shared-cache"
+    shared.mkdir()
+    shared.chmod(0o777)
+    out_dir = tmp_path / "out"
+    assert run("build", str(specs), "-o", str(out_dir), "--cache-dir", str(shared), "-q")[0] == 0
+    assert list(shared.iterdir()) == []
+    private = tmp_path / "private-cache"
+    assert run("build", str(specs), "-o", str(out_dir), "--cache-dir", str(private), "-q")[0] == 0
+    assert (private.stat().st_mode & 0o777) == 0o700
+    assert any(private.iterdir())
+
+
+def test_second_build_with_nothing_changed_is_up_to_date(specs: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    out_dir = tmp_path / "out"
+    args = ("build", str(specs), "-o", str(out_dir), "--cache-dir", str(cache))
+    assert run(*args)[0] == 0
+    code, _, err = run(*args)
+    assert code == 0
+    assert "up to date" in err
+    (out_dir / "openapi.json").write_text("tampered")  # OUT changed behind our back
+    code, _, err = run(*args)
+    assert code == 0 and "up to date" not in err
+    assert (out_dir / "openapi.json").read_text().startswith("{")
+
+
+def test_internal_error_is_reported_without_traceback(
+    specs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator import pipeline
+
+    def broken(options: pipeline.Options) -> pipeline.Outcome:
+        raise RuntimeError("boom")
+
+    monkeypatch.delenv("SOGEN_DEBUG", raising=False)
+    monkeypatch.setattr(pipeline, "build", broken)
+    code, _, err = run("build", str(specs), "-o", str(tmp_path / "out"))
+    assert code == 1
+    assert "internal error: RuntimeError: boom" in err and "[SOG999]" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "flag", [["--package", "../evil"], ["--package", "Bad-Name"], ["--package-version", '1"']]
+)
+def test_package_name_and_version_are_checked(flag: list[str], tmp_path: Path) -> None:
+    code, _, err = run("build", str(SPECS), "-o", str(tmp_path / "o"), *flag)
+    assert code == 2
+    assert "[SOG903]" in err
+    assert not (tmp_path / "o").exists()

@@ -11,8 +11,11 @@
 
 from __future__ import annotations
 
+import itertools
+
 from generator.diagnostics import Diagnostics, SourceRef
 from generator.model.ir import Schema, TypeRef
+from generator.model.naming import name_part
 from generator.model.operations import Proposal
 
 
@@ -93,10 +96,10 @@ def resolve_schemas(
 
 def _place_derived(p: Proposal, schemas: dict[str, Schema], derived: dict[str, Schema]) -> str:
     """Give an anonymous schema its derived name, qualifying it when that name is taken."""
-    group_short = p.group.removesuffix("Agent")
-    candidates = [p.schema.name, group_short + p.schema.name]
-    candidates += [f"{group_short}{p.schema.name}{n}" for n in range(2, 1000)]
-    for name in candidates:
+    group_short = name_part(p.group.removesuffix("Agent"))
+    first = [p.schema.name, group_short + p.schema.name]
+    numbered = (f"{group_short}{p.schema.name}{n}" for n in itertools.count(2))
+    for name in itertools.chain(first, numbered):  # ends: each name is new or taken
         existing = schemas.get(name)
         if existing is None:
             p.schema.name = name
@@ -106,7 +109,7 @@ def _place_derived(p: Proposal, schemas: dict[str, Schema], derived: dict[str, S
         if name in derived and _shape(existing) == _shape(p.schema):
             existing.also_described_at.append(p.schema.source)
             return name
-    raise AssertionError("unreachable: 1000 schemas with one derived name")
+    raise AssertionError("unreachable: the numbered names never run out")
 
 
 def rename_type(t: TypeRef | None, renames: dict[str, str]) -> TypeRef | None:

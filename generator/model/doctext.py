@@ -181,7 +181,11 @@ def _cref_display(cref: str) -> str:
 
 # --- the converter --------------------------------------------------------------------
 
-_ATTR_RE = re.compile(r"""([A-Za-z_:][\w:.-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+# The lookbehind makes a name start only at a name boundary: without it every position inside
+# a long run of name characters would start a new (failing) scan, quadratic in the run.
+_ATTR_RE = re.compile(
+    r"""(?<![\w:.-])([A-Za-z_:][\w:.-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))"""
+)
 
 
 def _attrs(text: str) -> dict[str, str]:
@@ -192,14 +196,21 @@ def _attrs(text: str) -> dict[str, str]:
     return out
 
 
+# Every alternative must stay linear on hostile input (a page may hold 100k unclosed tags):
+# a paired tag's body never runs past the next opening tag of the same kind, so an unclosed
+# `<see>` scans only to the next `<see` rather than to the end of the text each time; a code
+# span is at most 1,000 characters; attribute runs are greedy with one way to match.
 _TOKEN_RE = re.compile(
     r"""
-      (?P<codespan>(?<!`)(?P<ticks>`+)(?!`)(?P<code>(?:(?!\n[ ]*\n)[\s\S])+?)(?<!`)(?P=ticks)(?!`))
-    | <(?P<ctag>c|tt|code|pre)(?P<cattrs>\s[^<>]*)?(?<!/)>(?P<cbody>[\s\S]*?)</(?P=ctag)\s*>
-    | <(?P<seetag>see|seealso)(?P<seeattrs>\s[^<>]*?)?(?<!/)>(?P<seebody>[\s\S]*?)</(?P=seetag)\s*>
-    | <(?P<atag>a)(?P<aattrs>\s[^<>]*?)?(?<!/)>(?P<abody>[\s\S]*?)</a\s*>
+      (?P<codespan>(?<!`)(?P<ticks>`+)(?!`)
+        (?P<code>(?:(?!\n[ ]*\n)[\s\S]){1,1000}?)(?<!`)(?P=ticks)(?!`))
+    | <(?P<ctag>c|tt|code|pre)(?P<cattrs>\s[^<>]*)?(?<!/)>
+        (?P<cbody>(?:(?!<(?:c|tt|code|pre)\b)[\s\S])*?)</(?P=ctag)\s*>
+    | <(?P<seetag>see|seealso)(?P<seeattrs>\s[^<>]*)?(?<!/)>
+        (?P<seebody>(?:(?!<see)[\s\S])*?)</(?P=seetag)\s*>
+    | <(?P<atag>a)(?P<aattrs>\s[^<>]*)?(?<!/)>(?P<abody>(?:(?!<a\b)[\s\S])*?)</a\s*>
     | <(?P<autolink>(?:https?|mailto):[^\s<>]+)>
-    | <(?P<close>/)?(?P<tag>[A-Za-z][\w:-]*)(?P<attrs>\s[^<>]*?)?\s*(?P<selfclose>/)?>
+    | <(?P<close>/)?(?P<tag>[A-Za-z][\w:-]*)(?P<attrs>\s[^<>]*)?/?>
     | \{(?:[TPMFEN]:)?(?P<curly>(?:SuperOffice|System)(?:\.[A-Za-z_]\w*(?:`\d+)?)+)\}
     """,
     re.VERBOSE | re.IGNORECASE,
@@ -425,7 +436,9 @@ _FENCE_LINE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 _LIST_MARKER_RE = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s")
 _INNER_SPACES_RE = re.compile(r"(?<=\S)[ ]{2,}")
 # "## Filter Operators: ## rest" - a heading in the source, a bold label in intent.
-_PSEUDO_HEADING_RE = re.compile(r"^[ ]{0,3}#{1,6}[ ]*([^#\n]+?:)[ ]*#{1,6}[ ]*(.*)$", re.M)
+# The label starts with a non-space so that `[ ]*` and the label cannot share a run of spaces
+# (which made a long "##     ..." line quadratic).
+_PSEUDO_HEADING_RE = re.compile(r"^[ ]{0,3}#{1,6}[ ]*([^#\n \t][^#\n]*?:)[ ]*#{1,6}[ ]*(.*)$", re.M)
 
 
 def _tidy_lines(text: str) -> str:
@@ -513,16 +526,27 @@ _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=\S)")
 # Sentences that belong to the restriction note rather than to the endpoint description.
 _RESTRICTION_SENTENCE_RE = re.compile(
     r"not available in Online|Online by default|access must be requested|app is registered"
-    r"|partner apps?\b|SuperOffice-internal|\bOnline\b.*\b(?:restricted|available)\b",
+    r"|partner apps?\b|SuperOffice-internal",
     re.I,
 )
+# "Online ... restricted|available": two searches, since `Online.*restricted` backtracks
+# quadratically over a sentence that repeats "Online" many times.
+_ONLINE_RE = re.compile(r"\bOnline\b", re.I)
+_RESTRICTED_WORD_RE = re.compile(r"\b(?:restricted|available)\b", re.I)
+
+
+def _is_restriction_sentence(sentence: str) -> bool:
+    if _RESTRICTION_SENTENCE_RE.search(sentence):
+        return True
+    online = _ONLINE_RE.search(sentence)
+    return online is not None and _RESTRICTED_WORD_RE.search(sentence, online.end()) is not None
 
 
 def _split_note(line_rest: str) -> tuple[str, str]:
     """Split the text after the marker into (note, description continuing on that line)."""
     sentences = _SENTENCE_SPLIT_RE.split(line_rest.strip())
     n = 1  # the first sentence is the note even if worded unexpectedly
-    while n < len(sentences) and _RESTRICTION_SENTENCE_RE.search(sentences[n]):
+    while n < len(sentences) and _is_restriction_sentence(sentences[n]):
         n += 1
     return " ".join(sentences[:n]), " ".join(sentences[n:])
 
@@ -574,8 +598,10 @@ def split_online_restricted(text: str) -> tuple[str, str]:
 _ABBREVIATIONS = frozenset({"e.g.", "i.e.", "etc.", "vs.", "cf.", "approx.", "no.", "incl."})
 _LINK_RE = re.compile(r"(?<!\\)\[((?:[^\[\]\\]|\\.)*)\]\([^()\s]*\)")
 _EMPHASIS_RE = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
-_CODE_SPAN_RE = re.compile(r"(`+)(?:(?!\1).)+?\1")
+# whole backtick runs only: without the lookarounds a long run of backticks is cubic
+_CODE_SPAN_RE = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)")
 _SENTENCE_END_RE = re.compile(r"[.!?](?=\s|$)")
+_MAX_SUMMARY_SCAN = 2000
 
 
 def first_sentence(text: str, max_len: int = 120) -> str:
@@ -596,6 +622,8 @@ def first_sentence(text: str, max_len: int = 120) -> str:
             continue
         line = candidate.strip()
         break
+    # A summary is one short sentence; the regexes below need not see a megabyte-long line.
+    line = line[:_MAX_SUMMARY_SCAN]
     line = re.sub(r"^(?:#{1,6}\s+|[-*+]\s+|\d{1,9}[.)]\s+)", "", line)
     line = re.sub(r"\s#{1,6}\s*$", "", line)
     line = _LINK_RE.sub(lambda m: m.group(1).replace("\\[", "[").replace("\\]", "]"), line)

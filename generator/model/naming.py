@@ -20,16 +20,20 @@ than clever - there is no dictionary of known words:
 
 from __future__ import annotations
 
+import hashlib
 import keyword
 import re
 import unicodedata
 from typing import Literal, NamedTuple
 
 __all__ = [
+    "MAX_FILE_STEM",
     "PYTHON_BUILTINS",
+    "WINDOWS_RESERVED",
     "NameCollision",
     "Style",
     "UniqueNamer",
+    "name_part",
     "pascal_case",
     "python_identifier",
     "snake_case",
@@ -295,20 +299,58 @@ def _is_taken(name: str, reserved: frozenset[str]) -> bool:
     )
 
 
+# Identifiers that also name files (modules) stay well under the 255-byte file-name limit of
+# common file systems, leaving room for a `test_` prefix and the `.py` suffix.
+MAX_FILE_STEM = 100
+# Device names Windows refuses as file names, with any extension (`con.py`).
+WINDOWS_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul"}
+    | {f"com{n}" for n in range(1, 10)}
+    | {f"lpt{n}" for n in range(1, 10)}
+)
+
+
+_NOT_NAME_CHAR = re.compile(r"[^A-Za-z0-9_]")
+
+
+def name_part(text: str) -> str:
+    """`text` made safe to build a schema name from (OpenAPI allows `[A-Za-z0-9._-]` in
+    component names): anything else becomes `_`. Names that are already identifiers stay."""
+    return _NOT_NAME_CHAR.sub("_", text)
+
+
+def shorten(ident: str, max_len: int) -> str:
+    """`ident` cut to `max_len` characters, deterministically and without losing uniqueness:
+    a long name keeps its first characters and gets 8 hex digits of a hash of the whole."""
+    if len(ident) <= max_len:
+        return ident
+    tag = hashlib.sha256(ident.encode()).hexdigest()[:8]
+    head = ident[: max(max_len - len(tag) - 1, 1)].rstrip("_") or ident[0]
+    return f"{head}_{tag}"
+
+
 def python_identifier(
-    name: str, *, style: Style = "snake", reserved: frozenset[str] = frozenset()
+    name: str,
+    *,
+    style: Style = "snake",
+    reserved: frozenset[str] = frozenset(),
+    max_len: int | None = None,
 ) -> str:
     """A valid, ASCII, non-keyword Python identifier for `name`.
 
     Keywords, soft keywords, builtins, `self`/`cls` and anything in `reserved` get a
     trailing underscore (repeated if needed); a leading digit gets `n_` (snake) or `N`
     (pascal); an empty result becomes `field`/`Field`. Never starts with an underscore.
+    With `max_len` (for names that become file names) a longer result is shortened by
+    `shorten`.
     """
     ident = snake_case(name) if style == "snake" else pascal_case(name)
     if not ident:
         ident = "field" if style == "snake" else "Field"
     if ident[0].isdigit():
         ident = ("n_" if style == "snake" else "N") + ident
+    if max_len is not None:
+        ident = shorten(ident, max_len)
     while _is_taken(ident, reserved):
         ident += "_"
     return ident
@@ -333,9 +375,16 @@ class UniqueNamer:
     returns its identifier and records nothing.
     """
 
-    def __init__(self, *, style: Style = "snake", reserved: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        *,
+        style: Style = "snake",
+        reserved: frozenset[str] = frozenset(),
+        max_len: int | None = None,
+    ) -> None:
         self.style: Style = style
         self.reserved = reserved
+        self.max_len = max_len
         self.collisions: list[NameCollision] = []
         self._by_original: dict[str, str] = {}
         # identifier -> (original, source) of whoever holds it
@@ -345,7 +394,9 @@ class UniqueNamer:
         known = self._by_original.get(original)
         if known is not None:
             return known
-        base = python_identifier(original, style=self.style, reserved=self.reserved)
+        base = python_identifier(
+            original, style=self.style, reserved=self.reserved, max_len=self.max_len
+        )
         ident = base
         if ident in self._owners:
             first_original, first_source = self._owners[ident]

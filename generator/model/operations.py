@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from generator.diagnostics import Diagnostics, SourceRef
 from generator.model.doctext import clean_doc_text, first_sentence, split_online_restricted
@@ -22,6 +23,7 @@ from generator.model.ir import (
     Schema,
     TypeRef,
 )
+from generator.model.naming import name_part
 from generator.model.types import BOGUS_BODY_LABELS, is_primitive_label, map_type
 from generator.pages.pagedoc import PageDoc, Row, Table
 
@@ -79,6 +81,21 @@ def group_of(doc: PageDoc) -> tuple[str, str, str]:
     return group, kind, method
 
 
+_PATH_PART = re.compile(r"(\{[^{}/]+\})")
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def safe_path(url_path: str) -> str:
+    """The page's path with every character that is not allowed literally in a URL path
+    percent-encoded (`#`, `?`, non-ASCII, a `%` that starts no escape), placeholders kept: a
+    page cannot smuggle a fragment or query into the URL the client sends."""
+    parts = _PATH_PART.split(url_path)
+    for n in range(0, len(parts), 2):  # even items are literal text, odd ones placeholders
+        text = _BAD_PERCENT.sub("%25", parts[n])
+        parts[n] = quote(text, safe="/%:@!$&'()*+,;=-._~")
+    return "".join(parts)
+
+
 def build_operation(doc: PageDoc, diags: Diagnostics) -> PageResult:
     group, kind, method_name = group_of(doc)
     description, restricted = split_online_restricted(doc.description)
@@ -89,7 +106,7 @@ def build_operation(doc: PageDoc, diags: Diagnostics) -> PageResult:
             group=group,
             name=method_name,
             method=doc.method,
-            path=doc.url_path,
+            path=safe_path(doc.url_path),
             summary=first_sentence(description) or f"{doc.method} {doc.url_path}",
             description=description,
             parameters=[],
@@ -103,7 +120,7 @@ def build_operation(doc: PageDoc, diags: Diagnostics) -> PageResult:
     op = result.operation
     op.parameters.extend(_path_parameters(doc, diags))
     op.parameters.extend(_query_parameters(doc, diags))
-    op.parameters.extend(_header_parameters(doc))
+    op.parameters.extend(_header_parameters(doc, diags))
     op.request_body = _request_body(doc, result, diags)
     op.responses = _responses(doc, result, diags)
     op.request_example = parse_example(doc.sample_request, "request", diags)
@@ -135,7 +152,14 @@ def _path_parameters(doc: PageDoc, diags: Diagnostics) -> list[Parameter]:
         for row in doc.path_table.rows:
             rows.setdefault(_cell(row.cells, 0).lower(), row)
     params = []
-    for name in names:
+    for n, name in enumerate(names):
+        if name in names[:n]:
+            diags.add(
+                "SOG206",
+                f"path part {{{name}}} appears more than once in the path; one parameter fills all",
+                doc.endpoint_source,
+            )
+            continue
         found = rows.pop(name.lower(), None)
         if found is None:
             diags.add(
@@ -188,15 +212,22 @@ def _query_parameters(doc: PageDoc, diags: Diagnostics) -> list[Parameter]:
     return params
 
 
-def _header_parameters(doc: PageDoc) -> list[Parameter]:
+def _header_parameters(doc: PageDoc, diags: Diagnostics) -> list[Parameter]:
     params: list[Parameter] = []
     if doc.header_table is None:
         return params
+    seen: set[str] = set()
     for row in doc.header_table.rows:
         name = _cell(row.cells, 0)
         key = name.lower()
         if not name or key in OWNED_HEADERS:
             continue
+        if key in seen:  # header names are case-insensitive; OpenAPI wants each once
+            diags.add(
+                "SOG208", f"request header {name!r} is listed twice; the first is kept", row.source
+            )
+            continue
+        seen.add(key)
         description = clean_doc_text(_cell(row.cells, 1))
         params.append(
             Parameter(
@@ -273,7 +304,9 @@ def _request_body(doc: PageDoc, result: PageResult, diags: Diagnostics) -> Body 
         columns = {_cell(r.cells, 0).lower() for r in section.table.rows}
         # agent pages list the property names instead of a description
         description = "" if names and names <= columns | {""} else clean_doc_text(intro)
-        type_ = _propose(result, None, section.table, description, op.name + "Request", diags)
+        type_ = _propose(
+            result, None, section.table, description, name_part(op.name) + "Request", diags
+        )
         content: tuple[str, ...] = ("application/json",)
     else:
         description = clean_doc_text(intro)
@@ -340,7 +373,7 @@ def _response_type(
             diags.add(
                 "SOG405",
                 f"response body labelled {label!r} lists other properties; "
-                f"named {op.name}Response instead",
+                f"named {name_part(op.name)}Response instead",
                 where,
             )
             label = "object"
@@ -350,10 +383,13 @@ def _response_type(
     if table is not None and table.rows:
         lower = label.lower()
         if lower == "array":
-            ref = _propose(result, None, table, "", op.name + "Item", diags)
+            ref = _propose(result, None, table, "", name_part(op.name) + "Item", diags)
             return TypeRef("array", items=ref), json_types
         if not label or lower == "object" or is_primitive_label(label):
-            return _propose(result, None, table, "", op.name + "Response", diags), json_types
+            return (
+                _propose(result, None, table, "", name_part(op.name) + "Response", diags),
+                json_types,
+            )
         mapped = map_type(label)
         if mapped is not None and mapped.kind == "ref":
             return _propose(result, label, table, "", label, diags), json_types

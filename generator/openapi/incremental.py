@@ -83,7 +83,8 @@ def _errors(unit: Doc) -> list[str]:
         found = []
         for error in cls(unit).iter_errors():
             pointer = "/".join(str(p) for p in error.absolute_path)
-            found.append(f"invalid OpenAPI at #/{pointer}: {error.message}")
+            message = " ".join(str(error.message).split())
+            found.append(f"invalid OpenAPI at #/{pointer}: {message[:300]}")
         return found
     except Exception as exc:  # the validator failing is reported, never a traceback
         return [f"OpenAPI validation could not run: {exc}"]
@@ -113,9 +114,11 @@ def validate_incrementally(
         elif cache is not None:
             cache.put("valid", key, b"1")
     for message in sorted(set(messages))[:MAX_REPORTED]:
-        diags.add("SOG501", message, SourceRef(where))
+        diags.add("SOG501", message, SourceRef(where, 1, 1))
     if len(set(messages)) > MAX_REPORTED:
         diags.add(
-            "SOG501", f"{len(set(messages)) - MAX_REPORTED} more OpenAPI errors", SourceRef(where)
+            "SOG501",
+            f"{len(set(messages)) - MAX_REPORTED} more OpenAPI errors",
+            SourceRef(where, 1, 1),
         )
     return not messages

@@ -19,11 +19,15 @@ def validate_openapi(doc: dict[str, JSONValue], where: str, diags: Diagnostics) 
     try:
         errors = list(validator_cls(doc).iter_errors())
     except Exception as exc:  # the validator itself failing is still a located error, not a crash
-        diags.add("SOG501", f"OpenAPI validation could not run: {exc}", SourceRef(where))
+        diags.add("SOG501", f"OpenAPI validation could not run: {exc}", SourceRef(where, 1, 1))
         return False
     for error in errors[:MAX_REPORTED]:
         pointer = "/".join(str(p) for p in error.absolute_path)
-        diags.add("SOG501", f"invalid OpenAPI at #/{pointer}: {error.message}", SourceRef(where))
+        diags.add(
+            "SOG501", f"invalid OpenAPI at #/{pointer}: {error.message}", SourceRef(where, 1, 1)
+        )
     if len(errors) > MAX_REPORTED:
-        diags.add("SOG501", f"{len(errors) - MAX_REPORTED} more OpenAPI errors", SourceRef(where))
+        diags.add(
+            "SOG501", f"{len(errors) - MAX_REPORTED} more OpenAPI errors", SourceRef(where, 1, 1)
+        )
     return not errors

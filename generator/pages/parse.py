@@ -45,7 +45,9 @@ _MD = _make_parser()
 _REQUEST_BODY = re.compile(r"^Request Body\s*:?\s*(.*)$", re.I)
 _RESPONSE = re.compile(r"^Response(?:\s*:\s*(.*)|\s*)$", re.I)
 _RESPONSE_BODY = re.compile(r"^Response body\s*:\s*(.*)$", re.I)
-_INCLUDE = re.compile(r"\[!include\[[^\]]*\]\(([^)]*)\)\]")
+# `[^\[\]\n]` (not `[^\]]`): a title may not hold "[", so each "[!include[" scans only to the
+# next one; otherwise 100k of them on one line are quadratic.
+_INCLUDE = re.compile(r"\[!include\[[^\[\]\n]*\]\(([^()\n]*)\)\]")
 _ENDPOINT = re.compile(r"^\s*([A-Za-z]+)\s+(\S+)\s*$")
 
 
@@ -84,6 +86,8 @@ class _State:
 def parse_page(text: str, path: str, diags: Diagnostics) -> PageDoc | None:
     """Parse one page. Returns None when an error makes the page unusable (already reported)."""
     state = _State(path=path, lines=text.split("\n"), diags=diags)
+    if _refuse_oversized_tables(state):
+        return None
     tokens = _MD.parse(text)
     i = 0
     while i < len(tokens):
@@ -93,6 +97,39 @@ def parse_page(text: str, path: str, diags: Diagnostics) -> PageDoc | None:
     return _finish(state)
 
 
+# A GFM delimiter row (`|---|:--:|`) and what ends a table's body (blank line or a new block).
+_TABLE_DELIMITER = re.compile(r"^\s*(?:\|\s*)?:?-+:?\s*(?:\|\s*:?-+:?\s*)*(?:\|\s*)?$")
+_BLOCK_START = re.compile(
+    r"^\s{0,3}(?:#{1,6}(?:\s|$)|>|```|~~~|[-*+](?:\s|$)|\d{1,9}[.)](?:\s|$)|<)"
+)
+
+
+def _refuse_oversized_tables(state: _State) -> bool:
+    """Refuse a page whose table has more rows than the limit before Markdown parses it.
+
+    One linear pass over the lines: parsing a 100,000-row table takes seconds, and a page
+    with such a table is refused anyway (SOG205 is an error).
+    """
+    lines = state.lines
+    n = 1
+    while n < len(lines):
+        if "|" in lines[n - 1] and "-" in lines[n] and _TABLE_DELIMITER.match(lines[n]):
+            start = n - 1
+            n += 1
+            while n < len(lines) and lines[n].strip() and not _BLOCK_START.match(lines[n]):
+                n += 1
+            rows = n - start - 2
+            if rows > MAX_TABLE_ROWS:
+                state.diags.add(
+                    "SOG205",
+                    f"table has {rows} rows; the limit is {MAX_TABLE_ROWS} (page not parsed)",
+                    state.ref(start),
+                )
+                return True
+        n += 1
+    return False
+
+
 # --- rule functions: each takes the token index and returns the index after what it used ---
 
 
@@ -100,8 +137,21 @@ def _rule_front_matter(state: _State, tokens: list[Token], i: int) -> int:
     token = tokens[i]
     start = token.map[0] if token.map else 0
     state.front_matter_line = start + 1
+    unsafe = _unsafe_yaml(token.content)
+    if unsafe is not None:
+        line, col, problem = unsafe
+        state.diags.add(
+            "SOG101", f"front matter is not accepted: {problem}", state.ref(start + line, col)
+        )
+        return i + 1
     try:
         data = yaml.safe_load(token.content)
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        # bad scalars the resolver accepted: `2024-13-45`, `!!int x`, a 5,000-digit number
+        state.diags.add(
+            "SOG101", f"front matter value is not valid: {str(exc)[:120]}", state.ref(start)
+        )
+        return i + 1
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = start + 2 + (mark.line if mark is not None else 0)
@@ -118,12 +168,57 @@ def _rule_front_matter(state: _State, tokens: list[Token], i: int) -> int:
     if not isinstance(data, dict):
         state.diags.add("SOG101", "front matter is not a YAML mapping", state.ref(start))
         return i + 1
-    state.front_matter = {str(k): "" if v is None else str(v) for k, v in data.items()}
+    state.front_matter = {str(k): _scalar_text(v) for k, v in data.items()}
     for offset, text in enumerate(token.content.split("\n")):
         if re.match(r"^(uid|id)\s*:", text):
             state.uid_line = start + 2 + offset
             break
     return i + 1
+
+
+_MAX_YAML_DEPTH = 20
+
+
+def _unsafe_yaml(text: str) -> tuple[int, int, str] | None:
+    """(line, col, problem) when front matter uses what pages never need and attackers love:
+    anchors and aliases (a "billion laughs" page expands exponentially) or deep nesting (the
+    YAML loader recurses). The token scan is linear and does not build anything. Syntax errors
+    are left to the loader, which reports them with their place."""
+    depth = 0
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            mark = token.start_mark
+            if isinstance(token, yaml.AliasToken | yaml.AnchorToken):
+                return mark.line + 1, mark.column + 1, "anchors and aliases (& and *)"
+            if isinstance(
+                token,
+                yaml.FlowMappingStartToken
+                | yaml.FlowSequenceStartToken
+                | yaml.BlockMappingStartToken
+                | yaml.BlockSequenceStartToken,
+            ):
+                depth += 1
+                if depth > _MAX_YAML_DEPTH:
+                    return mark.line + 1, mark.column + 1, f"nests deeper than {_MAX_YAML_DEPTH}"
+            elif isinstance(
+                token, yaml.FlowMappingEndToken | yaml.FlowSequenceEndToken | yaml.BlockEndToken
+            ):
+                depth -= 1
+    except yaml.YAMLError:
+        return None
+    return None
+
+
+def _scalar_text(value: object) -> str:
+    """Front matter values are plain text; a list or mapping is not a title or a uid."""
+    if value is None or isinstance(value, dict | list | set | tuple):
+        return ""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    try:
+        return str(value)
+    except ValueError:  # an integer too long to print
+        return ""
 
 
 def _rule_heading(state: _State, tokens: list[Token], i: int) -> int:

@@ -68,5 +68,5 @@ def find_pages(inputs: list[Path], diags: Diagnostics, skipped: list[Path]) -> l
         elif item.is_file():
             found.add(item)
         else:
-            diags.add("SOG901", "input path does not exist", SourceRef(str(item)))
+            diags.add("SOG901", "input path does not exist", SourceRef(str(item), 1, 1))
     return sorted(found, key=lambda p: p.as_posix())

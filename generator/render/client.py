@@ -6,6 +6,7 @@ Python files are formatted with black, so the output is what `black --check` exp
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -25,7 +26,7 @@ from generator.render.context import (
     names_in,
 )
 from generator.render.formatting import format_python
-from generator.render.literals import docstring_body, py_literal
+from generator.render.literals import docstring_block, docstring_body, py_literal, py_string
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "python"
 RUNTIME_FILES = ("_auth.py", "_codec.py", "_errors.py", "_http.py")
@@ -43,6 +44,7 @@ def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["docstring"] = docstring_body
+    env.filters["docstring_block"] = docstring_block
     env.filters["pyrepr"] = py_literal
     env.filters["format_kw"] = lambda name: f"{name}=..."
     env.filters["oneline"] = lambda text: " ".join(str(text).split())
@@ -78,7 +80,7 @@ def render_client(
     pkg = f"python/{ctx.package}"
     probe_group, probe = _probe(ctx)
     probe_answer = (
-        b"" if probe.test.status == 204 else (probe.test.response_body or "null").encode()
+        b"" if probe.test.status == 204 else _json_answer(probe.test.response_body).encode()
     )
     common = {
         "package": ctx.package,
@@ -105,9 +107,10 @@ def render_client(
             out[target] = env.get_template(template).render(**common, **extra)
         except jinja2.TemplateError as exc:
             where = SourceRef(
-                str(getattr(exc, "filename", None) or template), getattr(exc, "lineno", 0) or 0
+                str(getattr(exc, "filename", None) or template), getattr(exc, "lineno", 0) or 1, 1
             )
-            diags.add("SOG503", f"template {template} failed: {exc}", where)
+            message = " ".join(str(exc).split())
+            diags.add("SOG503", f"template {template} failed: {message}", where)
 
     render("pyproject.toml.jinja", "python/pyproject.toml")
     render("README.md.jinja", "python/README.md")
@@ -142,5 +145,20 @@ def _read_template_file(env: jinja2.Environment, name: str) -> str:
     return source
 
 
+def _json_answer(literal: str | None) -> str:
+    """JSON text for a test's answer, which the context holds as a Python literal (`None`,
+    `{"a": True}`): the two spell null, true and false differently."""
+    if literal is None:
+        return "null"
+    try:
+        value = ast.literal_eval(literal)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return "null"  # float("nan") and friends: not literals, and not JSON either
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return "null"
+
+
 def _bytes_literal(data: bytes) -> str:
-    return "b" + json.dumps(data.decode("utf-8", errors="replace"), ensure_ascii=True)
+    return py_string(data.decode("utf-8", errors="replace"), prefix="b")

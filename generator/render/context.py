@@ -24,7 +24,14 @@ from generator.model.ir import (
     Schema,
     TypeRef,
 )
-from generator.model.naming import UniqueNamer, python_identifier, snake_case
+from generator.model.naming import (
+    MAX_FILE_STEM,
+    WINDOWS_RESERVED,
+    UniqueNamer,
+    name_part,
+    python_identifier,
+    snake_case,
+)
 from generator.render.literals import py_literal
 from generator.render.pytypes import PyType, param_annotation, py_type
 
@@ -215,7 +222,8 @@ def build_context(
     api: Api, diags: Diagnostics, version: str = "0.1.0", package: str = PACKAGE
 ) -> ClientContext:
     class_namer = UniqueNamer(style="pascal", reserved=frozenset({"Model", "Field", "Unset"}))
-    module_namer = UniqueNamer(style="snake")
+    # module names are file names: short enough for any file system, never a device name
+    module_namer = UniqueNamer(style="snake", reserved=WINDOWS_RESERVED, max_len=MAX_FILE_STEM)
     class_names: dict[str, str] = {}
     modules: dict[str, str] = {}
     for name, schema in api.schemas.items():
@@ -254,12 +262,16 @@ def _group_attributes(groups: list[Group], diags: Diagnostics) -> dict[str, str]
     taken: dict[str, Group] = {}
     attrs: dict[str, str] = {}
     for group in sorted(groups, key=lambda g: (g.kind != "agent", g.name)):
-        base = python_identifier(_group_short(group), reserved=CLIENT_RESERVED)
+        # the attribute is also the module's file name (agents/<attr>.py)
+        reserved = CLIENT_RESERVED | WINDOWS_RESERVED
+        base = python_identifier(_group_short(group), reserved=reserved, max_len=MAX_FILE_STEM)
         name = base
         if name in taken:
             other = taken[name]
             name = python_identifier(
-                f"{_group_short(group)}_{'agent' if group.kind == 'agent' else 'entity'}"
+                f"{_group_short(group)}_{'agent' if group.kind == 'agent' else 'entity'}",
+                reserved=reserved,
+                max_len=MAX_FILE_STEM,
             )
             n = 2
             while name in taken:
@@ -279,6 +291,17 @@ def _group_attributes(groups: list[Group], diags: Diagnostics) -> dict[str, str]
 
 def _group_short(group: Group) -> str:
     return group.name.removesuffix("Agent") if group.kind == "agent" else group.name
+
+
+_UNSAFE_LABEL = re.compile(
+    r'["\\`\x00-\x1f\x7f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]'
+)
+
+
+def _label(name: str) -> str:
+    """A name from the pages as a display label that templates may print anywhere (a one-line
+    docstring, Markdown): no quotes, backslashes, backticks or control characters."""
+    return _UNSAFE_LABEL.sub("", name)
 
 
 def _report(namer: UniqueNamer, what: str, diags: Diagnostics) -> None:
@@ -370,13 +393,21 @@ def _group_view(
         module=attr,
         class_name=cls,
         async_class_name="Async" + cls,
-        tag=group.name,
+        tag=_label(group.name),
         kind=group.kind,
-        description=f"The {_group_short(group)} {what} ({_count(len(ops), 'operation')}).",
+        description=(
+            f"The {_label(_group_short(group))} {what} ({_count(len(ops), 'operation')})."
+        ),
         operations=ops,
         model_imports=model_imports,
         uses_datetime=uses_dt,
     )
+
+
+def inline_loaders(codec: str) -> str:
+    """Agent modules import their models at the top, so a lambda can refer to them directly
+    (model modules keep loader functions: their imports may form cycles)."""
+    return re.sub(r"model\(_load_(\w+)\)", r"model(lambda: \1)", codec)
 
 
 def _count(n: int, noun: str) -> str:
@@ -416,7 +447,6 @@ def _operation_view(
     for p in op.parameters:
         if p.shared:
             continue  # $select and the language headers are call options on every method
-        annotation = "str" if p.location == "header" else param_annotation(p.type)
         param = ParamView(
             namer.add(p.name, p.source),
             p.name,
@@ -443,7 +473,9 @@ def _operation_view(
                 body.description,
             )
         elif (
-            schema is not None and not schema.documented_name and op.name + "Request" in schema.name
+            schema is not None
+            and not schema.documented_name
+            and name_part(op.name) + "Request" in schema.name
         ):
             body_kind, wrapper = "flat", class_names[schema.name]
             refs.add(schema.name)
@@ -475,7 +507,7 @@ def _operation_view(
                 pt.annotation,
                 False,
                 body.description,
-                pt.codec,
+                inline_loaders(pt.codec),
             )
     _report(namer, f"parameter ({op.id})", diags)
     success = _success(op)
@@ -492,7 +524,7 @@ def _operation_view(
             uses_dt = uses_dt or rt.uses_datetime
             returns, return_codec, return_kind = (
                 f"{rt.annotation} | None",
-                f"nullable({rt.codec})",
+                f"nullable({inline_loaders(rt.codec)})",
                 "json",
             )
     errors = [
@@ -631,9 +663,9 @@ def _test_view(
     body_required = body is not None and body.required
     if view.body_kind == "binary":
         args.append(
-            TestArg(view.body_param.name if view.body_param else "content", "b'\\x00sample'")
+            TestArg(view.body_param.name if view.body_param else "content", 'b"\\x00sample"')
         )
-        content = "b'\\x00sample'"
+        content = 'b"\\x00sample"'
     elif view.body_kind != "none":
         body_value = req.body if req is not None and req.has_body else None
         has = req is not None and req.has_body
@@ -672,7 +704,7 @@ def _test_view(
         )
     elif view.return_kind == "binary":
         expect = "bytes"
-        response_content = "b'\\x89PNG sample'"
+        response_content = 'b"\\x89PNG sample"'
     elif view.return_kind == "json":
         value = res.body if res is not None and res.has_body and res.status == status else None
         response_body = py_literal(value)
@@ -723,7 +755,7 @@ def _py_expr(codec: str, value: JSONValue) -> str:
         if codec.startswith("nullable(")
         else codec
     )
-    m = re.fullmatch(r"model\(_load_(\w+)\)", codec)
+    m = re.fullmatch(r"model\((?:_load_|lambda: )(\w+)\)", codec)
     if m:
         return f"{m.group(1)}.from_dict({py_literal(value)})"
     if codec == "DATETIME" and isinstance(value, str):

@@ -1,8 +1,10 @@
-"""black over the rendered Python files: cached by content, spread over the machine's cores.
+"""Formatting the rendered Python files as black would, mostly without running black.
 
-black is the largest single cost of a cold build, so each file's formatted text is cached by a
-hash of its unformatted text (a rebuild re-formats only what changed), and a large batch of
-misses is split across worker processes.
+The templates emit black's style already; the lines that grow with page content are split by
+`layout.settle`, which applies black's rules to our statement shapes (tests compare the two on
+every generated file). Only a file with a line it cannot settle goes through black itself: its
+output is cached by a hash of the input and large batches are spread over the cores.
+`SOGEN_FORMAT=black` runs black on every file.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import black
 
 from generator.cache import BuildCache
 from generator.diagnostics import Diagnostics, SourceRef
+from generator.render.layout import normalize_blank_lines, settle
 
 _BLACK_MODE = black.Mode(target_versions={black.mode.TargetVersion.PY311})
 _HEADER_END = re.compile(
@@ -45,9 +48,15 @@ def format_python(
     """Format every file whose name ends in .py; other files pass through."""
     result = dict(files)
     todo: list[str] = []
+    always_black = os.environ.get("SOGEN_FORMAT") == "black"
     for name, text in files.items():
         if not name.endswith(".py"):
             continue
+        if not always_black:
+            settled, ok = settle(tidy_header(text))
+            if ok:
+                result[name] = normalize_blank_lines(settled)
+                continue
         hit = cache.formatted(text) if cache is not None else None
         if hit is not None:
             result[name] = hit
@@ -63,9 +72,12 @@ def format_python(
     for name, (formatted, error) in zip(todo, outputs, strict=True):
         if error is not None:
             m = re.search(r"(\d+):(\d+)", error)
-            line = int(m.group(1)) if m else 0
+            line, col = (int(m.group(1)), int(m.group(2)) + 1) if m else (1, 1)
+            message = " ".join(error.split())  # black's message spans lines; a diagnostic not
             diags.add(
-                "SOG503", f"generated file is not valid Python: {error}", SourceRef(name, line)
+                "SOG503",
+                f"generated file is not valid Python: {message}",
+                SourceRef(name, max(line, 1), max(col, 1)),
             )
             continue
         result[name] = formatted

@@ -14,6 +14,9 @@ import textwrap
 from generator.model.ir import JSONValue
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
+# Bidirectional-text controls reorder how source code is displayed ("Trojan Source",
+# CVE-2021-42574): never written raw into generated code.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _LIST_ITEM = re.compile(r"^(\s*)([-*+] |\d+[.)] |\w[\w.]*: )")
 
 
@@ -28,13 +31,9 @@ def py_literal(value: JSONValue | tuple[object, ...]) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else f'float("{value}")'
+        return _float_literal(value) if math.isfinite(value) else f'float("{value}")'
     if isinstance(value, str):
-        return (
-            json.dumps(value, ensure_ascii=False)
-            .replace("\u2028", "\\u2028")
-            .replace("\u2029", "\\u2029")
-        )
+        return py_string(value)
     if isinstance(value, list):
         return "[" + ", ".join(py_literal(v) for v in value) + "]"
     if isinstance(value, tuple):
@@ -45,9 +44,30 @@ def py_literal(value: JSONValue | tuple[object, ...]) -> str:
     raise TypeError(f"not a JSON value: {type(value).__name__}")
 
 
+def _float_literal(value: float) -> str:
+    """repr, with black's numeric normalisation: `1e+16` is written `1e16`."""
+    text = repr(value)
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{exponent.removeprefix('+')}"
+    return text
+
+
+def py_string(value: str, prefix: str = "") -> str:
+    """A string literal as black writes it: double quotes, unless single quotes need fewer
+    escapes (black's string normalisation). Line and bidi control characters are escaped."""
+    text = json.dumps(value, ensure_ascii=False)[1:-1]
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    text = _BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    if value.count('"') > value.count("'"):
+        return prefix + "'" + text.replace('\\"', '"').replace("'", "\\'") + "'"
+    return prefix + '"' + text + '"'
+
+
 def docstring_body(text: str, indent: int, width: int = 88) -> str:
     """Escape `text` for a triple-quoted docstring and wrap it to `width` at `indent`."""
     text = _CONTROL.sub(" ", text.replace("\t", "    ").replace("\r", ""))
+    text = _BIDI.sub("", text)
     text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     if text.endswith('"'):
         text = text[:-1] + '\\"'
@@ -75,5 +95,19 @@ def docstring_body(text: str, indent: int, width: int = 88) -> str:
             )
             or [""]
         )
+    if lines:
+        lines[0] = lines[0].lstrip()
+    # like black (and inspect.cleandoc): continuation lines lose their common indentation
+    rest = [ln for ln in lines[1:] if ln.strip()]
+    common = min((len(ln) - len(ln.lstrip(" ")) for ln in rest), default=0)
+    lines = lines[:1] + [ln[common:] if ln.strip() else "" for ln in lines[1:]]
     pad = " " * indent
     return "\n".join((pad + ln if ln and i else ln) for i, ln in enumerate(lines))
+
+
+def docstring_block(text: str, indent: int) -> str:
+    """A whole docstring: one line when the text is one line, else closing quotes below."""
+    body = docstring_body(text, indent).rstrip()
+    if "\n" not in body:
+        return f'"""{body}"""'
+    return f'"""{body}\n{" " * indent}"""'

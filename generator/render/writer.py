@@ -71,10 +71,17 @@ def _target(out: Path, rel: str) -> Path:
     return target
 
 
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+
+
 def read_manifest(out: Path) -> list[str]:
+    path = out / MANIFEST
     try:
-        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        # never through a symlink (it could point at /dev/zero or at someone else's file)
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_MANIFEST_BYTES:
+            return []
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
         return []
     files = data.get("files", []) if isinstance(data, dict) else []
     return [f for f in files if isinstance(f, str)]
@@ -86,10 +93,23 @@ def manifest_bytes(files: dict[str, bytes]) -> bytes:
     return (json.dumps(doc, indent=2) + "\n").encode()
 
 
+def _linked(out: Path, rel: str) -> bool:
+    """True when `rel` inside `out` is, or lies below, a symlink (which is never followed)."""
+    probe = out.joinpath(*safe_relative(rel).parts)
+    while probe != out:
+        if probe.is_symlink():
+            return True
+        probe = probe.parent
+    return False
+
+
 def diff_output(out: Path, files: dict[str, bytes]) -> Difference:
     diff = Difference()
     for rel in sorted(files):
         target = out.joinpath(*safe_relative(rel).parts)
+        if _linked(out, rel):
+            diff.changed.append(rel)  # build would refuse it; never read through a link
+            continue
         try:
             current = target.read_bytes()
         except OSError:
@@ -98,7 +118,11 @@ def diff_output(out: Path, files: dict[str, bytes]) -> Difference:
         if current != files[rel]:
             diff.changed.append(rel)
     for rel in read_manifest(out):
-        if rel not in files and out.joinpath(*safe_relative(rel).parts).exists():
+        try:
+            linked = _linked(out, rel)
+        except UnsafePathError:
+            continue  # a tampered manifest names nothing outside OUT
+        if rel not in files and not linked and out.joinpath(*safe_relative(rel).parts).exists():
             diff.removed.append(rel)
     return diff
 
@@ -112,6 +136,8 @@ def write_output(out: Path, files: dict[str, bytes]) -> WriteReport:
     """
     if out.is_symlink():
         raise UnsafePathError(f"output folder {out} is a symlink")
+    if out.exists() and not out.is_dir():
+        raise UnsafePathError(f"output folder {out} exists and is not a folder")
     out = out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     _recover(out)
@@ -206,7 +232,7 @@ def _swap(stage: Path, out: Path) -> None:
 def _recover(out: Path) -> None:
     """A swap interrupted between its two renames leaves only the backup: put it back."""
     backup = _backup_of(out)
-    if backup.is_dir() and not out.exists():
+    if backup.is_dir() and not backup.is_symlink() and not out.exists():
         os.rename(backup, out)
     elif backup.exists():
         shutil.rmtree(backup, ignore_errors=True)

@@ -50,7 +50,9 @@ PathParam: TypeAlias = str | int | float | bool
 
 _logger = logging.getLogger(__name__.rpartition(".")[0] or __name__)
 
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# Any name the reference pages use between braces (`{id}`, `{a-b}`, `{$x}`), as the generator
+# reads it; the names are keys of path_params, never code.
+_PLACEHOLDER = re.compile(r"\{([^{}/]+)\}")
 # 429: the server asked us to slow down; 503: temporarily unavailable.  Both
 # mean the request was not processed, so repeating it is safe.
 _RETRY_STATUSES: Final = frozenset({429, 503})

@@ -171,16 +171,15 @@ def test_async_client() -> None:
     async def handler(request: httpx.Request) -> httpx.Response:
         return script(request)
 
+    async def no_sleep(seconds: float) -> None:
+        return None
+
     async def run() -> object:
         async with AsyncSuperOfficeClient(
             MOCK_BASE_URL,
             auth=BearerAuth("tok"),
             transport=httpx.MockTransport(handler),
         ) as client:
-
-            async def no_sleep(seconds: float) -> None:
-                return None
-
             client._transport._sleep = no_sleep
             return await _acall(client)
 

@@ -22,14 +22,6 @@ from superoffice_webapi.models.chat_message import ChatMessage
 __all__ = ["AsyncChatAgent", "ChatAgent"]
 
 
-def _load_AddChatMessageRequest() -> type[AddChatMessageRequest]:
-    return AddChatMessageRequest
-
-
-def _load_ChatMessage() -> type[ChatMessage]:
-    return ChatMessage
-
-
 class ChatAgent:
     """The Chat agent (1 operation)."""
 
@@ -89,7 +81,7 @@ class ChatAgent:
             max_retries=max_retries,
             timeout=timeout,
         )
-        return parse_response(response, nullable(model(_load_ChatMessage)))
+        return parse_response(response, nullable(model(lambda: ChatMessage)))
 
 
 class AsyncChatAgent:
@@ -154,4 +146,4 @@ class AsyncChatAgent:
             max_retries=max_retries,
             timeout=timeout,
         )
-        return parse_response(response, nullable(model(_load_ChatMessage)))
+        return parse_response(response, nullable(model(lambda: ChatMessage)))

@@ -17,10 +17,6 @@ from superoffice_webapi.models.send_system_message_request import (
 __all__ = ["AsyncDiagnosticsAgent", "DiagnosticsAgent"]
 
 
-def _load_SendSystemMessageRequest() -> type[SendSystemMessageRequest]:
-    return SendSystemMessageRequest
-
-
 class DiagnosticsAgent:
     """The Diagnostics agent (1 operation)."""
 

@@ -40,7 +40,6 @@ class AddChatMessageRequest(Model):
 
     chat_session_id: int | Unset | None = UNSET
     message: ChatMessage | Unset | None = UNSET
-
     __wire__: ClassVar[tuple[Field, ...]] = (
         Field("chat_session_id", "ChatSessionId", nullable(INT)),
         Field("message", "Message", nullable(model(_load_ChatMessage))),

@@ -46,7 +46,6 @@ class ChatMessage(Model):
     special_type: str | Unset | None = UNSET
     special_param: str | Unset | None = UNSET
     when_posted: datetime | Unset | None = UNSET
-
     __wire__: ClassVar[tuple[Field, ...]] = (
         Field("chat_message_id", "ChatMessageId", nullable(INT)),
         Field("chat_session_id", "ChatSessionId", nullable(INT)),

@@ -35,7 +35,6 @@ class SendSystemMessageRequest(Model):
     markdown_message: str | Unset | None = UNSET
     expire: str | Unset | None = UNSET
     type_: str | Unset | None = UNSET
-
     __wire__: ClassVar[tuple[Field, ...]] = (
         Field("system_message_id", "SystemMessageId", nullable(STRING)),
         Field("associate_id", "AssociateId", nullable(INT)),

@@ -1,0 +1,119 @@
+"""The layout pass must write exactly what black writes, for the shapes the templates produce."""
+
+from __future__ import annotations
+
+import keyword
+import os
+
+import black
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator.render.formatting import tidy_header
+from generator.render.layout import normalize_blank_lines, settle
+from generator.render.literals import py_literal
+
+MODE = black.Mode(target_versions={black.mode.TargetVersion.PY311})
+EXAMPLES = int(os.environ.get("SOGEN_FUZZ_EXAMPLES", "150"))
+
+names = st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,40}", fullmatch=True).filter(
+    lambda n: not keyword.iskeyword(n) and not keyword.iskeyword(n.lower())
+)
+keys = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=30)
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**12), 10**12)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
+)
+json_values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=6) | st.dictionaries(keys, inner, max_size=6),
+    max_leaves=25,
+)
+
+
+def _black(source: str) -> str:
+    return black.format_str(tidy_header(source), mode=MODE)
+
+
+def _check(source: str) -> None:
+    settled, ok = settle(tidy_header(source))
+    if ok:
+        assert normalize_blank_lines(settled) == _black(source)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(value=json_values, status=st.integers(100, 599))
+def test_respond_and_assert_statements(value: object, status: int) -> None:
+    lit = py_literal(value)  # type: ignore[arg-type]
+    _check(
+        "def test_x(harness: Harness) -> None:\n"
+        f"    harness.respond({status}, {lit})\n"
+        f"    assert result.to_dict() == {lit}\n"
+        f"    assert [item.to_dict() for item in result] == {lit}\n"
+        f"    assert result == {lit}\n"
+    )
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(value=json_values, model=names, attr=names, method=names)
+def test_call_arguments_and_checks(value: object, model: str, attr: str, method: str) -> None:
+    lit = py_literal(value)  # type: ignore[arg-type]
+    _check(
+        "def test_x(harness: Harness) -> None:\n"
+        "    with harness.client() as client:\n"
+        f"        result = client.{attr.lower()}.{method.lower()}(\n"
+        f"            {attr.lower()}_arg={model}.from_dict({lit}),\n"
+        f"            other=[{model}.from_dict({lit}), {lit}],\n"
+        "        )\n"
+        "    harness.check(\n"
+        '        "POST",\n'
+        f'        "/api/v1/Agents/{attr}/{method}",\n'
+        "        [],\n"
+        f"        json_body={lit},\n"
+        "        has_json=True,\n"
+        "    )\n"
+    )
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(cls=names, attr=names, wire=names, depth=st.integers(0, 3))
+def test_codec_lines(cls: str, attr: str, wire: str, depth: int) -> None:
+    codec = f"model(lambda: {cls})"
+    for _ in range(depth):
+        codec = f"list_of({codec})"
+    _check(
+        "class A:\n"
+        "    def m(self) -> None:\n"
+        f"        return parse_response(response, nullable({codec}))\n"
+        "\n"
+        "\n"
+        "@dataclass(kw_only=True)\n"
+        "class B(Model):\n"
+        '    """Doc."""\n'
+        "\n"
+        "    __wire__: ClassVar[tuple[Field, ...]] = (\n"
+        f"        Field({py_literal(attr)}, {py_literal(wire)}, nullable({codec})),\n"
+        f"        Field({py_literal(wire)}, {py_literal(attr)}, nullable({codec})),\n"
+        "    )\n"
+    )
+
+
+@given(module=names, classes=st.lists(names, min_size=1, max_size=4, unique=True))
+@settings(max_examples=EXAMPLES, deadline=None)
+def test_imports(module: str, classes: list[str]) -> None:
+    _check(f"from superoffice_webapi.models.{module.lower()} import {', '.join(sorted(classes))}\n")
+
+
+def test_blank_lines_follow_black() -> None:
+    source = (
+        '"""Module."""\n\nfrom __future__ import annotations\n\n\nimport httpx\n\n'
+        '__all__ = ["A"]\n\n\n\n\nclass A:\n    """Doc.\n\n    More.\n    """\n'
+        "    def __init__(self) -> None:\n        self.x = 1\n    def f(\n        self,\n"
+        "    ) -> None:\n        pass\nX = 1\n"
+    )
+    settled, ok = settle(tidy_header(source))
+    assert ok
+    assert normalize_blank_lines(settled) == _black(source)
