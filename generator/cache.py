@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import pickle
 import tempfile
@@ -23,6 +24,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.metadata import version as _dist_version
 from pathlib import Path
+
+# Worker pools start from a small server process rather than forking the whole build, so the
+# workers do not each carry a copy of the pages and model (peak memory).
+POOL_CONTEXT = multiprocessing.get_context("forkserver")
 
 # Bump when a cached object's shape changes; old entries are then simply not found.
 CACHE_FORMAT = "1"

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.cache import (
+    POOL_CONTEXT,
     BuildCache,
     code_version,
     digest,
@@ -106,26 +109,60 @@ def read_inputs(options: Options, outcome: Outcome) -> list[_Input]:
     return inputs
 
 
+# below this many pages a process pool costs more than it saves
+PARALLEL_PARSE_THRESHOLD = 200
+
+
+def _parse_one(display: str, data: bytes) -> tuple[PageDoc | None, list[Diagnostic]]:
+    """Decode and parse one page; runs in worker processes too."""
+    diags = Diagnostics()
+    text = decode_page(data, display, diags)
+    doc = parse_page(text, display, diags) if text is not None else None
+    return doc, diags.items
+
+
 def parse_inputs(
     inputs: list[_Input], outcome: Outcome, cache: BuildCache | None, progress: Progress | None
 ) -> list[PageDoc]:
-    """Parse each page, or take its PageDoc from the cache when its bytes are unchanged."""
-    docs = []
-    for n, item in enumerate(inputs, 1):
-        if progress is not None and (n % 25 == 0 or n == len(inputs)):
-            progress("parse", n, len(inputs))
-        cached = cache.get_object("pages", item.key) if cache is not None and item.data else None
+    """Parse each page, or take its PageDoc from the cache when its bytes are unchanged.
+    Many pages to parse are spread over the cores."""
+    results: dict[int, tuple[PageDoc | None, list[Diagnostic]]] = {}
+    misses: list[int] = []
+    for n, item in enumerate(inputs):
+        if item.data is None:
+            results[n] = (None, [])
+            continue
+        cached = cache.get_object("pages", item.key) if cache is not None else None
         if isinstance(cached, tuple) and len(cached) == 2:
-            doc, items = cached
+            results[n] = cached
         else:
-            doc = None
-            if item.data is not None:
-                text = decode_page(item.data, item.display, item.diags)
-                if text is not None:
-                    doc = parse_page(text, item.display, item.diags)
-            items = item.diags.items
-            if cache is not None and item.data is not None:
-                cache.put_object("pages", item.key, (doc, items))
+            misses.append(n)
+    workers = min(os.cpu_count() or 1, 8)
+    if len(misses) >= PARALLEL_PARSE_THRESHOLD and workers > 1:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=POOL_CONTEXT) as pool:
+            chunk = max(1, len(misses) // (workers * 8))
+            jobs = pool.map(
+                _parse_one,
+                [inputs[n].display for n in misses],
+                [inputs[n].data or b"" for n in misses],
+                chunksize=chunk,
+            )
+            for done, (n, parsed) in enumerate(zip(misses, jobs, strict=True), 1):
+                results[n] = parsed
+                if progress is not None and (done % 25 == 0 or done == len(misses)):
+                    progress("parse", done, len(misses))
+    else:
+        for done, n in enumerate(misses, 1):
+            results[n] = _parse_one(inputs[n].display, inputs[n].data or b"")
+            if progress is not None and (done % 25 == 0 or done == len(misses)):
+                progress("parse", done, len(misses))
+    if cache is not None:
+        for n in misses:
+            cache.put_object("pages", inputs[n].key, results[n])
+    docs = []
+    for n, item in enumerate(inputs):
+        doc, items = results[n]
+        outcome.diags.items.extend(item.diags.items)
         outcome.diags.items.extend(items)
         if isinstance(doc, PageDoc):
             docs.append(doc)

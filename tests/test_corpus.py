@@ -276,7 +276,7 @@ def test_build_exits_0_and_each_page_is_one_operation(built: Build) -> None:
         method_path = [
             (m, p) for p, m, op in operations(built.spec) if op["operationId"] == page.uid
         ]
-        (method, path) = method_path[0]
+        method, path = method_path[0]
         assert method == page.method.lower(), page.path
         assert path.rstrip("/") == page.url.split("?")[0], page.path
         assert by_id[page.uid]["responses"], page.path

@@ -1,29 +1,34 @@
-"""Validating a large document piece by piece, so unchanged pieces are not validated again.
+"""Validating a large document by its distinct shapes, so repeated pieces cost nothing.
 
 openapi-spec-validator costs a few milliseconds per operation, far more than emitting it. The
 document is cut into units that validate on their own: the top level, each path item, and
 batches of component schemas. Each unit carries the components it refers to ($refs resolve to
 stubs, or the real small components for parameters and security schemes). A unit whose bytes
 were valid before (by content hash, in the build cache) is not validated again; new units are
-validated in parallel. What a unit cannot see (operationId uniqueness, identical path
-templates) the model already guarantees (SOG401, SOG402, SOG404).
+validated in parallel. Operations repeat the same structure again and again, so each path
+item and each schema is reduced to its shape (free text and examples masked, references
+pointed at a stub) and each distinct shape is validated once; references are resolved
+separately. What a unit cannot see (operationId uniqueness, identical path templates) the
+model already guarantees (SOG401, SOG402, SOG404).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from concurrent.futures import ProcessPoolExecutor
 
 from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
-from generator.cache import BuildCache, code_version, digest
+from generator.cache import POOL_CONTEXT, BuildCache, code_version, digest
 from generator.diagnostics import Diagnostics, SourceRef
 from generator.model.ir import JSONValue
 
 Doc = dict[str, JSONValue]
 # bigger batches cost less per operation, smaller ones re-validate less after an edit
 PATH_BATCH = 25
+TAG_BATCH = 50
 SCHEMA_BATCH = 40
 PARALLEL_THRESHOLD = 8
 MAX_REPORTED = 20
@@ -42,37 +47,139 @@ def _refs(value: JSONValue, found: set[str]) -> None:
             stack.extend(item)
 
 
+# Strings the OpenAPI schema does not constrain: masked when building a unit's shape key.
+_FREE_TEXT = frozenset(
+    {"description", "summary", "operationId", "title", "x-codegen-request-body-name"}
+)
+_STUB = "#/components/schemas/Stub"
+_HOLDER = re.compile(r"\{[^{}/]*\}")
+
+
+def _mask(value: JSONValue, key: str = "") -> JSONValue:
+    """The shape of a piece of the document: what validation depends on, nothing else.
+
+    Free text, examples and tag names become "x"; schema references all point at one stub
+    (their targets are checked by `_dangling_refs`); property names become p0, p1, ...;
+    literal path segments become "s" while `{placeholders}` stay (they must match parameters).
+    """
+    if isinstance(value, dict):
+        out: Doc = {}
+        for i, (k, v) in enumerate(value.items()):
+            if key == "properties":
+                out[f"p{i}"] = _mask(v)
+            elif key == "paths":
+                out[_mask_path(k)] = _mask(v)
+            elif k in ("example", "examples") or (k in _FREE_TEXT and isinstance(v, str)):
+                out[k] = "x"
+            elif k == "tags" and isinstance(v, list):
+                out[k] = ["x"]
+            elif k == "$ref" and isinstance(v, str) and v.startswith("#/components/schemas/"):
+                out[k] = _STUB
+            else:
+                out[k] = _mask(v, k)
+        return out
+    if isinstance(value, list):
+        return [_mask(v) for v in value]
+    return value
+
+
+def _unique_ids(item: JSONValue, n: int) -> JSONValue:
+    """Masked operationIds would clash inside one unit; number them."""
+    if not isinstance(item, dict):
+        return item
+    out: Doc = {}
+    for method, op in item.items():
+        if isinstance(op, dict) and "operationId" in op:
+            op = {**op, "operationId": f"o{n}{method}"}
+        out[method] = op
+    return out
+
+
+def _mask_path(path: str) -> str:
+    """Literal text becomes "s"; every `{placeholder}` stays, in order (a segment may mix
+    text and several placeholders)."""
+    segments = []
+    for segment in path.split("/")[1:]:
+        holders = _HOLDER.findall(segment)
+        text = _HOLDER.sub("", segment)
+        segments.append(("s" if text or not holders else "") + "".join(holders))
+    return "/" + "/".join(segments)
+
+
+def _dangling_refs(doc: Doc) -> list[str]:
+    components = doc.get("components")
+    components = components if isinstance(components, dict) else {}
+    found: set[str] = set()
+    stack: list[JSONValue] = [doc]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str):
+                found.add(ref)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    problems = []
+    for ref in sorted(found):
+        parts = ref.split("/")
+        section = (
+            components.get(parts[2])
+            if len(parts) == 4 and parts[:2] == ["#", "components"]
+            else None
+        )
+        if not isinstance(section, dict) or parts[3] not in section:
+            problems.append(f"invalid OpenAPI: $ref {ref!r} does not resolve")
+    return problems
+
+
 def split_units(doc: Doc) -> list[tuple[str, Doc]]:
-    """(pointer prefix, self-contained document) for every unit of `doc`."""
+    """(what it covers, self-contained document) for every distinct shape in `doc`."""
     components = doc.get("components")
     components = components if isinstance(components, dict) else {}
     schemas = components.get("schemas")
     schemas = schemas if isinstance(schemas, dict) else {}
     shared = {k: v for k, v in components.items() if k != "schemas"}
-    head = {k: v for k, v in doc.items() if k not in ("paths", "components")}
+    # tags are validated in batches of their own: the OAS schema says `uniqueItems`, which
+    # jsonschema checks pairwise (quadratic), and the model keeps tag names unique anyway
+    head = {k: v for k, v in doc.items() if k not in ("paths", "components", "tags")}
+    tags = doc.get("tags")
 
-    def unit(paths: Doc, own_schemas: Doc, refers_to: JSONValue) -> Doc:
-        names: set[str] = set()
-        _refs(refers_to, names)
-        _refs(shared, names)
-        stubs: Doc = {n: {} for n in sorted(names) if n not in own_schemas}
+    def unit(paths: Doc, own_schemas: Doc) -> Doc:
         return {
             **head,
             "paths": paths,
-            "components": {**shared, "schemas": {**stubs, **own_schemas}},
+            "components": {**shared, "schemas": {"Stub": {}, **own_schemas}},
         }
 
-    units: list[tuple[str, Doc]] = [("", unit({}, {}, {}))]
+    units: list[tuple[str, Doc]] = [("", unit({}, {}))]
+    if isinstance(tags, list):
+        for start in range(0, len(tags), TAG_BATCH):
+            units.append(("tags", {**unit({}, {}), "tags": tags[start : start + TAG_BATCH]}))
     paths = doc.get("paths")
     if isinstance(paths, dict):
-        keys = list(paths)
-        for start in range(0, len(keys), PATH_BATCH):
-            chunk: Doc = {k: paths[k] for k in keys[start : start + PATH_BATCH]}
-            units.append(("paths", unit(chunk, {}, chunk)))
-    names = list(schemas)
-    for start in range(0, len(names), SCHEMA_BATCH):
-        batch: Doc = {n: schemas[n] for n in names[start : start + SCHEMA_BATCH]}
-        units.append(("components/schemas", unit({}, batch, batch)))
+        shapes: dict[str, tuple[str, JSONValue]] = {}
+        for path, item in paths.items():
+            masked = _mask({path: item}, "paths")
+            assert isinstance(masked, dict)
+            ((mpath, mitem),) = masked.items()
+            shapes.setdefault(json.dumps(masked, sort_keys=True), (mpath, mitem))
+        distinct = list(shapes.values())
+        for start in range(0, len(distinct), PATH_BATCH):
+            chunk: Doc = {}
+            for n, (mpath, mitem) in enumerate(distinct[start : start + PATH_BATCH]):
+                chunk[f"{mpath.rstrip('/')}/u{n}"] = _unique_ids(mitem, n)
+            units.append(("paths", unit(chunk, {})))
+    schema_shapes: dict[str, JSONValue] = {}
+    for schema in schemas.values():
+        masked_schema = _mask(schema)
+        schema_shapes.setdefault(json.dumps(masked_schema, sort_keys=True), masked_schema)
+    distinct_schemas = list(schema_shapes.values())
+    for start in range(0, len(distinct_schemas), SCHEMA_BATCH):
+        batch: Doc = {
+            f"S{n}": v for n, v in enumerate(distinct_schemas[start : start + SCHEMA_BATCH])
+        }
+        units.append(("components/schemas", unit({}, batch)))
     return units
 
 
@@ -102,17 +209,21 @@ def validate_incrementally(
         todo.append((key, unit))
     workers = min(os.cpu_count() or 1, 8)
     if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=POOL_CONTEXT) as pool:
             chunk = max(1, len(todo) // (workers * 4))
             results = list(pool.map(_errors, [u for _, u in todo], chunksize=chunk))
     else:
         results = [_errors(u) for _, u in todo]
-    messages: list[str] = []
+    messages: list[str] = _dangling_refs(doc)
     for (key, _), errors in zip(todo, results, strict=True):
         if errors:
             messages.extend(errors)
         elif cache is not None:
             cache.put("valid", key, b"1")
+    if messages:
+        # a shape failed: validate the real document to report real places
+        exact = _errors(doc)
+        messages = sorted(set(_dangling_refs(doc) + (exact or messages)))
     for message in sorted(set(messages))[:MAX_REPORTED]:
         diags.add("SOG501", message, SourceRef(where, 1, 1))
     if len(set(messages)) > MAX_REPORTED:

@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import black
 
-from generator.cache import BuildCache
+from generator.cache import POOL_CONTEXT, BuildCache
 from generator.diagnostics import Diagnostics, SourceRef
 from generator.render.layout import normalize_blank_lines, settle
 
@@ -42,21 +42,25 @@ def _black(text: str) -> tuple[str, str | None]:
         return text, str(exc)[:300]
 
 
+def _format_one(text: str) -> tuple[str, str | None]:
+    """black's output for one file: by the layout pass when it can settle every line, else by
+    black itself (runs in worker processes too)."""
+    if os.environ.get("SOGEN_FORMAT") != "black":
+        settled, ok = settle(tidy_header(text))
+        if ok:
+            return normalize_blank_lines(settled), None
+    return _black(text)
+
+
 def format_python(
     files: dict[str, str], diags: Diagnostics, cache: BuildCache | None = None
 ) -> dict[str, str]:
     """Format every file whose name ends in .py; other files pass through."""
     result = dict(files)
     todo: list[str] = []
-    always_black = os.environ.get("SOGEN_FORMAT") == "black"
     for name, text in files.items():
         if not name.endswith(".py"):
             continue
-        if not always_black:
-            settled, ok = settle(tidy_header(text))
-            if ok:
-                result[name] = normalize_blank_lines(settled)
-                continue
         hit = cache.formatted(text) if cache is not None else None
         if hit is not None:
             result[name] = hit
@@ -65,10 +69,10 @@ def format_python(
     workers = min(os.cpu_count() or 1, 8)
     if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
         chunk = max(1, len(todo) // (workers * 4))
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            outputs = list(pool.map(_black, [files[n] for n in todo], chunksize=chunk))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=POOL_CONTEXT) as pool:
+            outputs = list(pool.map(_format_one, [files[n] for n in todo], chunksize=chunk))
     else:
-        outputs = [_black(files[n]) for n in todo]
+        outputs = [_format_one(files[n]) for n in todo]
     for name, (formatted, error) in zip(todo, outputs, strict=True):
         if error is not None:
             m = re.search(r"(\d+):(\d+)", error)

@@ -56,20 +56,14 @@ def ok(body: Any = None, status: int = 200, **kwargs: Any) -> httpx.Response:
     return httpx.Response(status, json=body, **kwargs)
 
 
-def sync_client(
-    rt: Runtime, handler: Handler, **kwargs: Any
-) -> tuple[Any, list[float]]:
-    client = rt.http.SyncTransportClient(
-        BASE_URL, transport=httpx.MockTransport(handler), **kwargs
-    )
+def sync_client(rt: Runtime, handler: Handler, **kwargs: Any) -> tuple[Any, list[float]]:
+    client = rt.http.SyncTransportClient(BASE_URL, transport=httpx.MockTransport(handler), **kwargs)
     sleeps: list[float] = []
     client._sleep = sleeps.append
     return client, sleeps
 
 
-def async_client(
-    rt: Runtime, handler: Handler, **kwargs: Any
-) -> tuple[Any, list[float]]:
+def async_client(rt: Runtime, handler: Handler, **kwargs: Any) -> tuple[Any, list[float]]:
     client = rt.http.AsyncTransportClient(
         BASE_URL, transport=httpx.MockTransport(handler), **kwargs
     )
@@ -172,9 +166,7 @@ def test_json_codec_is_identity(rt: Runtime) -> None:
     [
         (
             "2001-12-07T13:38:13.2490288+01:00",
-            datetime(
-                2001, 12, 7, 13, 38, 13, 249028, tzinfo=timezone(timedelta(hours=1))
-            ),
+            datetime(2001, 12, 7, 13, 38, 13, 249028, tzinfo=timezone(timedelta(hours=1))),
         ),
         (
             "2023-06-01T00:00:00.1234567-05:30",
@@ -195,9 +187,7 @@ def test_json_codec_is_identity(rt: Runtime) -> None:
         ("0001-01-01T00:00:00", datetime(1, 1, 1)),
     ],
 )
-def test_datetime_round_trip_is_byte_exact(
-    rt: Runtime, text: str, expected: datetime
-) -> None:
+def test_datetime_round_trip_is_byte_exact(rt: Runtime, text: str, expected: datetime) -> None:
     decoded = rt.codec.DATETIME.decode(text, "$/When")
     assert isinstance(decoded, datetime)
     assert decoded == expected
@@ -229,9 +219,7 @@ def test_changed_or_user_datetimes_encode_with_isoformat(rt: Runtime) -> None:
     assert rt.codec.DATETIME.encode(datetime(2024, 1, 2)) == "2024-01-02T00:00:00"
 
 
-@pytest.mark.parametrize(
-    "value", ["yesterday", "", "2001-13-01T00:00:00", 20011207, None]
-)
+@pytest.mark.parametrize("value", ["yesterday", "", "2001-13-01T00:00:00", 20011207, None])
 def test_datetime_rejects_garbage(rt: Runtime, value: Any) -> None:
     with pytest.raises(rt.errors.ResponseValidationError) as info:
         rt.codec.DATETIME.decode(value, "$/When")
@@ -260,13 +248,9 @@ def test_container_errors_carry_json_pointer_paths(rt: Runtime) -> None:
     with pytest.raises(rt.errors.ResponseValidationError) as info:
         c.map_of(c.INT).decode({"a/b~c": True}, "$/M")
     assert info.value.path == "$/M/a~1b~0c"
-    with pytest.raises(
-        rt.errors.ResponseValidationError, match=r"\$/Ids: expected array"
-    ):
+    with pytest.raises(rt.errors.ResponseValidationError, match=r"\$/Ids: expected array"):
         c.list_of(c.INT).decode({"0": 1}, "$/Ids")
-    with pytest.raises(
-        rt.errors.ResponseValidationError, match=r"\$/M: expected object"
-    ):
+    with pytest.raises(rt.errors.ResponseValidationError, match=r"\$/M: expected object"):
         c.map_of(c.INT).decode([1], "$/M")
 
 
@@ -294,9 +278,7 @@ def test_model_decoding_gives_typed_values(rt: Runtime) -> None:
     assert message.author.manager.name is None
     assert message.author.manager.active is rt.codec.UNSET
     assert message.author.manager.additional_properties == {"Rank": 3}
-    assert message.author.additional_properties == {
-        "Unknown": {"deep": [1, 2, {"x": None}]}
-    }
+    assert message.author.additional_properties == {"Unknown": {"deep": [1, 2, {"x": None}]}}
     assert message.scores == {"x": 1, "y": 2.5, "a/b": -0.0}
     assert [type(r) for r in message.readers] == [s.Associate, s.Associate]
     assert message.readers[1].additional_properties == {"Extra": False}
@@ -376,9 +358,7 @@ def test_model_type_errors(rt: Runtime, wire: Any, path: str, expected: str) -> 
 def test_required_property_missing(rt: Runtime) -> None:
     s = rt.sample
     assert s.Strict.from_dict({"Key": "k"}).to_dict() == {"Key": "k"}
-    with pytest.raises(
-        rt.errors.ResponseValidationError, match="missing required property 'Key'"
-    ):
+    with pytest.raises(rt.errors.ResponseValidationError, match="missing required property 'Key'"):
         s.Strict.from_dict({"Note": "n"})
     with pytest.raises(rt.errors.ResponseValidationError, match="expected string"):
         s.Strict.from_dict({"Key": None})
@@ -395,14 +375,13 @@ def test_decode_json_helper(rt: Runtime) -> None:
 _scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=5)
 _json = st.recursive(
     _scalars | st.floats(allow_nan=False, allow_infinity=False),
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.text(max_size=3), inner),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
     max_leaves=6,
 )
 _offsets = st.timedeltas(min_value=timedelta(hours=-23), max_value=timedelta(hours=23))
-_datetimes = st.datetimes(
-    timezones=st.none() | st.just(UTC) | st.builds(timezone, _offsets)
-).map(lambda d: d.isoformat())
+_datetimes = st.datetimes(timezones=st.none() | st.just(UTC) | st.builds(timezone, _offsets)).map(
+    lambda d: d.isoformat()
+)
 
 
 def _opt(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -425,9 +404,7 @@ _message = st.fixed_dictionaries(
         "WhenPosted": _opt(_datetimes),
         "Author": _opt(_associate),
         "Tags": _opt(st.lists(st.text(max_size=4), max_size=3)),
-        "Scores": _opt(
-            st.dictionaries(st.text(max_size=3), st.integers() | st.floats(-1e9, 1e9))
-        ),
+        "Scores": _opt(st.dictionaries(st.text(max_size=3), st.integers() | st.floats(-1e9, 1e9))),
         "Readers": _opt(st.lists(_associate, max_size=3)),
         "Payload": _json,
         "Unknown1": _json,
@@ -550,11 +527,7 @@ def test_status_errors_are_mapped(rt: Runtime, status: int, class_name: str) -> 
     assert message.startswith(f"{status} ")
     assert "GET /Cust12345/api/v1/Contact/5" in message
     assert message.endswith(": Contact 5 does not exist")
-    assert (
-        SECRET not in message
-        and "query-secret" not in message
-        and "Bearer" not in message
-    )
+    assert SECRET not in message and "query-secret" not in message and "Bearer" not in message
     assert len(handler.requests) == 1
 
 
@@ -592,9 +565,7 @@ def test_error_message_is_bounded(rt: Runtime) -> None:
         (b'{"Error": true, "ErrorSource": {"a": 1}}', ("true", None, None, '{"a": 1}')),
     ],
 )
-def test_error_body_is_parsed_leniently(
-    rt: Runtime, content: bytes, expected: Any
-) -> None:
+def test_error_body_is_parsed_leniently(rt: Runtime, content: bytes, expected: Any) -> None:
     body = rt.errors.ErrorBody.from_response(httpx.Response(500, content=content))
     if expected is None:
         assert body is None
@@ -616,12 +587,8 @@ def test_auth_header_values(rt: Runtime) -> None:
     basic = a.BasicAuth("jane", "pässwörd:with:colons")
     expected = base64.b64encode("jane:pässwörd:with:colons".encode()).decode()
     assert basic.headers() == {"Authorization": f"Basic {expected}"}
-    assert a.BearerAuth("eyJ.abc.def").headers() == {
-        "Authorization": "Bearer eyJ.abc.def"
-    }
-    assert a.SoTicketAuth("7T:abc==").headers() == {
-        "Authorization": "SOTICKET 7T:abc=="
-    }
+    assert a.BearerAuth("eyJ.abc.def").headers() == {"Authorization": "Bearer eyJ.abc.def"}
+    assert a.SoTicketAuth("7T:abc==").headers() == {"Authorization": "SOTICKET 7T:abc=="}
     assert isinstance(basic, a.Auth)
 
 
@@ -693,10 +660,7 @@ def test_default_and_per_call_headers(rt: Runtime) -> None:
     assert first.headers["SO-Culture"] == "en-GB"
     assert first.headers["SO-TimeZone"] == "UTC"
     assert first.headers["Accept"] == "application/json"
-    assert (
-        first.headers["User-Agent"]
-        == f"superoffice-webapi-python/{rt.http.__version__}"
-    )
+    assert first.headers["User-Agent"] == f"superoffice-webapi-python/{rt.http.__version__}"
     assert first.headers["X-Custom"] == "1"
     assert str(first.url) == f"{BASE_URL}/v1/User/currentPrincipal"
     assert (second.headers["SO-Language"], second.headers["SO-Culture"]) == (
@@ -787,9 +751,7 @@ def test_path_params_are_fully_encoded(rt: Runtime, value: Any, segment: str) ->
         ("/v1/Contact/{id}", {"id": ""}, "must not be empty"),
     ],
 )
-def test_path_param_mistakes(
-    rt: Runtime, template: str, params: Any, message: str
-) -> None:
+def test_path_param_mistakes(rt: Runtime, template: str, params: Any, message: str) -> None:
     client, _ = sync_client(rt, Recorder(ok({})))
     with pytest.raises(ValueError, match=message):
         client.request("GET", template, path_params=params)
@@ -834,9 +796,7 @@ def test_json_body_variants(rt: Runtime) -> None:
     assert null_body.headers["Content-Type"] == "application/json; charset=utf-8"
     assert dict_body.content == '{"Name":"Øle","Ids":[1,2]}'.encode()
     assert json.loads(dict_body.content) == {"Name": "Øle", "Ids": [1, 2]}
-    assert (
-        raw_body.content == b"raw" and raw_body.headers["Content-Type"] == "text/plain"
-    )
+    assert raw_body.content == b"raw" and raw_body.headers["Content-Type"] == "text/plain"
     with pytest.raises(ValueError):
         client.request("POST", "/v1/a", json={}, content=b"x")
     with pytest.raises(ValueError):
@@ -875,12 +835,8 @@ def test_503_then_200_is_retried(rt: Runtime) -> None:
     assert len(sleeps) == 1 and 0.5 <= sleeps[0] <= 0.625
 
 
-@pytest.mark.parametrize(
-    ("header", "expected"), [("3", 3.0), ("0.25", 0.25), ("600", 60.0)]
-)
-def test_429_honours_retry_after_seconds(
-    rt: Runtime, header: str, expected: float
-) -> None:
+@pytest.mark.parametrize(("header", "expected"), [("3", 3.0), ("0.25", 0.25), ("600", 60.0)])
+def test_429_honours_retry_after_seconds(rt: Runtime, header: str, expected: float) -> None:
     handler = Recorder(ok(None, 429, headers={"Retry-After": header}), ok({}))
     client, sleeps = sync_client(rt, handler)
     assert client.request("GET", "/v1/a").status_code == 200
@@ -1009,17 +965,11 @@ def test_timeout_configuration(rt: Runtime) -> None:
 # --------------------------------------------------------------------------- logging, lifecycle
 
 
-def test_logging_is_debug_and_secret_free(
-    rt: Runtime, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_logging_is_debug_and_secret_free(rt: Runtime, caplog: pytest.LogCaptureFixture) -> None:
     handler = Recorder(ok(None, 503), ok({"Password": "body-secret"}))
-    client, _ = sync_client(
-        rt, handler, auth=rt.auth.BearerAuth(SECRET), app_token=SECRET
-    )
+    client, _ = sync_client(rt, handler, auth=rt.auth.BearerAuth(SECRET), app_token=SECRET)
     with caplog.at_level(logging.DEBUG, logger="superoffice_webapi"):
-        client.request(
-            "POST", "/v1/a", query={"q": "query-secret"}, json={"pw": "body-secret"}
-        )
+        client.request("POST", "/v1/a", query={"q": "query-secret"}, json={"pw": "body-secret"})
     records = [r for r in caplog.records if r.name == "superoffice_webapi"]
     assert [r.getMessage() for r in records] == [
         "POST /Cust12345/api/v1/a -> 503 (attempt 1)",
@@ -1032,9 +982,7 @@ def test_logging_is_debug_and_secret_free(
 
 def test_sync_context_manager_closes(rt: Runtime) -> None:
     handler = Recorder(ok({}))
-    with rt.http.SyncTransportClient(
-        BASE_URL, transport=httpx.MockTransport(handler)
-    ) as client:
+    with rt.http.SyncTransportClient(BASE_URL, transport=httpx.MockTransport(handler)) as client:
         client.request("GET", "/v1/a")
         inner = client._client
     assert inner.is_closed
@@ -1051,14 +999,10 @@ def test_parse_response(rt: Runtime) -> None:
     assert parse(httpx.Response(200, json="x"), c.STRING) == "x"
     with pytest.raises(rt.errors.ResponseValidationError, match="expected integer"):
         parse(httpx.Response(204), c.INT)
-    with pytest.raises(
-        rt.errors.ResponseValidationError, match="not valid JSON"
-    ) as info:
+    with pytest.raises(rt.errors.ResponseValidationError, match="not valid JSON") as info:
         parse(httpx.Response(200, content=b"<html>"), c.JSON)
     assert isinstance(info.value.__cause__, ValueError)
-    with pytest.raises(
-        rt.errors.ResponseValidationError, match=r"\$/1: expected integer"
-    ):
+    with pytest.raises(rt.errors.ResponseValidationError, match=r"\$/1: expected integer"):
         parse(httpx.Response(200, json=[1, "2"]), c.list_of(c.INT))
 
 
@@ -1109,9 +1053,7 @@ def test_async_end_to_end(rt: Runtime) -> None:
     assert request.url.path == "/Cust12345/api/v1/Chat/3/Messages"
 
 
-def run_async(
-    rt: Runtime, handler: Recorder, call: dict[str, Any], **kwargs: Any
-) -> Any:
+def run_async(rt: Runtime, handler: Recorder, call: dict[str, Any], **kwargs: Any) -> Any:
     """Run one async request; returns (response or exception, sleeps)."""
 
     async def scenario() -> tuple[Any, list[float]]:
@@ -1158,9 +1100,7 @@ def test_async_max_retries_zero_and_override(rt: Runtime) -> None:
 
     handler = Recorder(ok(None, 503), ok({}))
     result, sleeps = run_async(rt, handler, {"max_retries": 0})
-    assert (
-        isinstance(result, rt.errors.InternalServerError) and len(handler.requests) == 1
-    )
+    assert isinstance(result, rt.errors.InternalServerError) and len(handler.requests) == 1
 
 
 def test_async_timeout(rt: Runtime) -> None:

@@ -32,9 +32,7 @@ EMAIL_NOTE = (
 # --- paragraphs and breaks -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "para", ["<para />", "<para/>", "&lt;para /&gt;", "&lt;para/&gt;"]
-)
+@pytest.mark.parametrize("para", ["<para />", "<para/>", "&lt;para /&gt;", "&lt;para/&gt;"])
 def test_para_variants_become_paragraph_breaks(para: str) -> None:
     raw = f"Each column data item contains a display value. {para}The display value is encoded."
     assert clean_doc_text(raw) == (
@@ -130,9 +128,7 @@ def test_anchor_url_with_spaces_and_parens_is_encoded() -> None:
 
 def test_ul_becomes_bullets() -> None:
     raw = "The operations:<ul><li>add</li><li>remove</li><li>replace</li></ul>Done."
-    assert (
-        clean_doc_text(raw) == "The operations:\n\n- add\n- remove\n- replace\n\nDone."
-    )
+    assert clean_doc_text(raw) == "The operations:\n\n- add\n- remove\n- replace\n\nDone."
 
 
 def test_xml_doc_numbered_list_with_terms() -> None:
@@ -163,18 +159,12 @@ def test_double_escaped_apos_is_decoded() -> None:
 
 def test_double_escaped_amp_is_decoded() -> None:
     assert clean_doc_text("Name &amp;amp; number") == "Name & number"
-    assert (
-        clean_doc_text("Use ?$select=name&amp;$filter=x")
-        == "Use ?$select=name&$filter=x"
-    )
+    assert clean_doc_text("Use ?$select=name&amp;$filter=x") == "Use ?$select=name&$filter=x"
 
 
 def test_escaped_less_than_in_prose_is_decoded() -> None:
     raw = "Returns true if associateId &lt; 0 or FromDate is DateTime.MinValue"
-    assert (
-        clean_doc_text(raw)
-        == "Returns true if associateId < 0 or FromDate is DateTime.MinValue"
-    )
+    assert clean_doc_text(raw) == "Returns true if associateId < 0 or FromDate is DateTime.MinValue"
 
 
 def test_quot_and_numeric_entities() -> None:
@@ -226,9 +216,7 @@ def test_curly_type_reference() -> None:
 
 def test_curly_enum_reference() -> None:
     raw = "Only used when EndType is {SuperOffice.Data.RecurrenceEndType.EndDate}"
-    assert (
-        clean_doc_text(raw) == "Only used when EndType is `RecurrenceEndType.EndDate`"
-    )
+    assert clean_doc_text(raw) == "Only used when EndType is `RecurrenceEndType.EndDate`"
 
 
 def test_other_braces_stay() -> None:
@@ -292,8 +280,7 @@ def test_real_heading_inside_description_is_left_alone() -> None:
 def test_nsapislow_line_is_kept_as_text() -> None:
     raw = "Executes a custom command for User\n\n\nNsApiSlow threshold: 2000 ms.\n\n"
     assert (
-        clean_doc_text(raw)
-        == "Executes a custom command for User\n\nNsApiSlow threshold: 2000 ms."
+        clean_doc_text(raw) == "Executes a custom command for User\n\nNsApiSlow threshold: 2000 ms."
     )
 
 
@@ -313,9 +300,7 @@ def test_split_online_restricted_three_sentence_note() -> None:
         "The DocumentMigration agent is not available in Online by default. Access must be "
         "requested specifically when app is registered. Intended for SuperOffice-internal apps."
     )
-    raw = (
-        f"Checks if there are documents to migrate.\n\n## Online Restricted: ## {note}"
-    )
+    raw = f"Checks if there are documents to migrate.\n\n## Online Restricted: ## {note}"
     assert split_online_restricted(raw) == (
         "Checks if there are documents to migrate.",
         note,
@@ -360,9 +345,9 @@ def test_first_sentence_stops_at_first_sentence() -> None:
 
 
 def test_first_sentence_without_full_stop_is_first_line() -> None:
-    assert first_sentence(
-        "Deletes the ChatTopicEntity\nNsApiSlow threshold: 5000 ms."
-    ) == ("Deletes the ChatTopicEntity")
+    assert first_sentence("Deletes the ChatTopicEntity\nNsApiSlow threshold: 5000 ms.") == (
+        "Deletes the ChatTopicEntity"
+    )
 
 
 def test_first_sentence_skips_abbreviations_and_dotted_names() -> None:
@@ -378,9 +363,7 @@ def test_first_sentence_reduces_links_to_text() -> None:
 
 
 def test_first_sentence_does_not_end_inside_code() -> None:
-    assert (
-        first_sentence("Call `Foo. Bar` first. Then more.") == "Call `Foo. Bar` first."
-    )
+    assert first_sentence("Call `Foo. Bar` first. Then more.") == "Call `Foo. Bar` first."
 
 
 def test_first_sentence_truncates_long_text_at_a_word() -> None:
@@ -403,10 +386,7 @@ def test_first_sentence_never_cuts_a_code_span() -> None:
 
 
 def test_first_sentence_skips_heading_markers_and_empty_input() -> None:
-    assert (
-        first_sentence("\n\n**Online Restricted:**\n\nThe agent.")
-        == "Online Restricted:"
-    )
+    assert first_sentence("\n\n**Online Restricted:**\n\nThe agent.") == "Online Restricted:"
     assert first_sentence("") == ""
 
 
@@ -423,9 +403,9 @@ FRAGMENTS = [
     "\\n", "\ue000", "\ue0010\ue001", "script", "para", "see",
 ]  # fmt: skip
 
-doc_texts = st.lists(
-    st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=8)), max_size=25
-).map("".join)
+doc_texts = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=8)), max_size=25).map(
+    "".join
+)
 _md = MarkdownIt("commonmark")
 
 

@@ -174,9 +174,7 @@ def test_unique_namer_suffixes_later_collision_and_records_it() -> None:
     namer = UniqueNamer()
     assert namer.add("GetFoo", "page A") == "get_foo"
     assert namer.add("Get_Foo", "page B") == "get_foo_2"
-    assert namer.collisions == [
-        NameCollision("get_foo", "GetFoo", "page A", "Get_Foo", "page B")
-    ]
+    assert namer.collisions == [NameCollision("get_foo", "GetFoo", "page A", "Get_Foo", "page B")]
     identifier, first, first_src, later, later_src = namer.collisions[0]
     assert (identifier, first, later) == ("get_foo", "GetFoo", "Get_Foo")
     assert (first_src, later_src) == ("page A", "page B")
@@ -254,9 +252,7 @@ def test_python_identifier_avoids_reserved(name: str, reserved: frozenset[str]) 
     st.lists(
         st.one_of(
             st.text(max_size=10),
-            st.sampled_from(
-                ["GetFoo", "Get_Foo", "get_foo_2", "ID", "id", "id_2", "$select"]
-            ),
+            st.sampled_from(["GetFoo", "Get_Foo", "get_foo_2", "ID", "id", "id_2", "$select"]),
         ),
         max_size=30,
     )

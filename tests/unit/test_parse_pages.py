@@ -385,8 +385,7 @@ def test_response_bare_body_line() -> None:
 
 
 def test_older_object_response_carrier_description_paragraphs() -> None:
-    response = (
-        """\
+    response = """\
 ## Response: object
 
 User agents within a chat topic.
@@ -401,9 +400,7 @@ Carrier object for ChatTopicAgent.
 
 Response body: object
 
-"""
-        + PROPS
-    )
+""" + PROPS
     p = parse(page_text(response=response))
     assert p.doc is not None and p.doc.response is not None
     texts = [x.text for x in p.doc.response.paragraphs]
