@@ -26,7 +26,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SOG108": ("warning", "page has no response section"),
     # 2xx: tables
     "SOG201": ("error", "table row has the wrong number of cells"),
-    "SOG202": ("error", "table has an unexpected header"),
+    "SOG202": ("warning", "a second table with another header in one section; ignored"),
     "SOG203": ("warning", "type cell is empty; type recovered from the sample or left open"),
     "SOG204": ("warning", "unknown type name; treated as a carrier reference"),
     "SOG205": ("error", "table has more rows than the row limit"),

@@ -23,7 +23,7 @@ from generator.model.api import build_api
 from generator.model.ir import Api
 from generator.openapi.emit import OpenApiVersion, emit_openapi
 from generator.openapi.incremental import validate_incrementally
-from generator.openapi.serialize import to_json_text, to_yaml_text
+from generator.openapi.serialize import to_texts_cached
 from generator.pages.pagedoc import PageDoc
 from generator.pages.parse import parse_page
 from generator.pages.reader import decode_page, find_pages, read_page_bytes
@@ -206,8 +206,9 @@ def render_all(options: Options, outcome: Outcome, cache: BuildCache | None = No
     if not validate_incrementally(doc, where, outcome.diags, cache):
         return
     clock.lap("validate")
-    outcome.files["openapi.yaml"] = to_yaml_text(doc).encode()
-    outcome.files["openapi.json"] = to_json_text(doc).encode()
+    yaml_text, json_text = to_texts_cached(doc, cache)
+    outcome.files["openapi.yaml"] = yaml_text.encode()
+    outcome.files["openapi.json"] = json_text.encode()
     clock.lap("serialize")
     if options.with_client:
         from generator.render.client import render_client

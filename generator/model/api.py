@@ -136,9 +136,16 @@ def _referenced_carriers(ops: list[Operation], schemas: dict[str, Schema]) -> di
 def _close_unknown_arrays(
     ops: list[Operation], schemas: dict[str, Schema], diags: Diagnostics
 ) -> None:
-    """Arrays whose item type neither the table nor any sample tells: items are any JSON."""
+    """Arrays whose item type neither the table nor any sample tells: items are any JSON.
+    Empty Type cells that no sample filled in stay any JSON too, with a warning."""
     for schema in schemas.values():
         for prop in schema.properties:
+            if not prop.doc_type.strip() and prop.type.kind == "any":
+                diags.add(
+                    "SOG203",
+                    f"type of {schema.name}.{prop.name} is empty and no sample shows it; any JSON",
+                    prop.source,
+                )
             if prop.type.kind == "array" and prop.type.items is None:
                 diags.add(
                     "SOG305",

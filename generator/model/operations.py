@@ -96,7 +96,23 @@ def safe_path(url_path: str) -> str:
     return "".join(parts)
 
 
+_TITLE_VERBS = {"GET": "GET", "POST": "POST", "PUT": "PUT", "PATCH": "PATCH", "DELETE": "DELETE",
+                "DEL": "DELETE"}  # fmt: skip
+
+
+def _check_title(doc: PageDoc, diags: Diagnostics) -> None:
+    """`DEL` is the docs' spelling of DELETE; older titles are a bare method name (no verb)."""
+    verb = doc.title.split(" ", 1)[0].upper() if doc.title else ""
+    if verb in _TITLE_VERBS and _TITLE_VERBS[verb] != doc.method:
+        diags.add(
+            "SOG105",
+            f"title says {verb} but the endpoint block says {doc.method}; the block wins",
+            doc.front_matter_source,
+        )
+
+
 def build_operation(doc: PageDoc, diags: Diagnostics) -> PageResult:
+    _check_title(doc, diags)
     group, kind, method_name = group_of(doc)
     description, restricted = split_online_restricted(doc.description)
     description = clean_doc_text(description)
@@ -137,6 +153,9 @@ def _type_of(cell: str, ref: SourceRef, diags: Diagnostics) -> TypeRef:
     if mapped is None:
         diags.add("SOG209", f"type {cell!r} is not a type name the pages use", ref)
         return ANY
+    if mapped.kind == "ref" and cell.strip()[:1].islower():
+        # carriers are PascalCase; `strng` or `int33` is more likely a typo than a carrier
+        diags.add("SOG204", f"unknown type {cell.strip()!r}; treated as a carrier reference", ref)
     return mapped
 
 

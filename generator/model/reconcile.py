@@ -146,6 +146,11 @@ def _check_object(schema: Schema, value: dict[str, JSONValue], ctx: _Context) ->
             prop = by_name.get(key)
             if prop is None:
                 continue
+            if prop.type.kind == "any" and not prop.doc_type.strip() and item is not None:
+                recovered = infer_type([item], ctx.schemas)  # an empty Type cell, from the sample
+                if recovered is not None:
+                    prop.type = recovered
+                continue
             new = _check(prop.type, item, ctx, f"{schema.name}.{key}")
             if new is not None:
                 _widen_property(schema, prop, new, ctx)

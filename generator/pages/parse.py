@@ -344,7 +344,7 @@ def _rule_table(state: _State, tokens: list[Token], i: int) -> int:
     header = [h.lower() for h in table.header]
     line0 = table.source.line - 1
     if header and header[0] == "path part":
-        state.path_table = _merge(state.path_table, table)
+        state.path_table = _merge(state, state.path_table, table)
         if state.section in ("preamble", "description") and state.description_end is None:
             token_map = tokens[i].map
             end = token_map[1] if token_map else line0 + 1
@@ -354,22 +354,22 @@ def _rule_table(state: _State, tokens: list[Token], i: int) -> int:
         "response_body",
     ):
         if state.response is not None:
-            state.response.codes = _merge(state.response.codes, table)
+            state.response.codes = _merge(state, state.response.codes, table)
     elif state.section == "query":
-        state.query_table = _merge(state.query_table, table)
+        state.query_table = _merge(state, state.query_table, table)
     elif state.section == "headers":
-        state.header_table = _merge(state.header_table, table)
+        state.header_table = _merge(state, state.header_table, table)
     elif state.section == "body" and state.request_body is not None:
-        state.request_body.table = _merge(state.request_body.table, table)
+        state.request_body.table = _merge(state, state.request_body.table, table)
     elif state.section == "response_body" and state.response is not None:
-        state.response.body_table = _merge(state.response.body_table, table)
+        state.response.body_table = _merge(state, state.response.body_table, table)
     elif (
         state.section == "response"
         and state.response is not None
         and header[:1] == ["property name"]
     ):
         # A property table right under "## Response" with no body line (older pages).
-        state.response.body_table = _merge(state.response.body_table, table)
+        state.response.body_table = _merge(state, state.response.body_table, table)
     return after
 
 
@@ -377,12 +377,21 @@ def _line_of(token: Token) -> int:
     return token.map[0] if token.map else 0
 
 
-def _merge(existing: Table | None, table: Table) -> Table:
-    """A long table may be split into several with a repeated header: join them."""
+def _merge(state: _State, existing: Table | None, table: Table) -> Table:
+    """A long table may be split into several with a repeated header: join them. A table with
+    another header in the same section is reported and left out."""
     if existing is None:
         return table
     if [h.lower() for h in existing.header] == [h.lower() for h in table.header]:
         existing.rows.extend(table.rows)
+    else:
+        state.diags.add(
+            "SOG202",
+            f"table with header {' | '.join(table.header)!r} in a section that already has "
+            f"{' | '.join(existing.header)!r}; ignored",
+            table.source,
+            related=(existing.source,),
+        )
     return existing
 
 

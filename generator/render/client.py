@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import ast
 import json
+import pickle
 import re
 from pathlib import Path
 
 import jinja2
 
-from generator.cache import BuildCache
+from generator.cache import BuildCache, code_version, digest
 from generator.diagnostics import Diagnostics, SourceRef
 from generator.model.ir import Api
 from generator.render.context import (
@@ -101,8 +102,23 @@ def render_client(
         "probe_wire_datetime": bool(names_in([a.expr for a in probe.test.args], ["WireDateTime"])),
     }
     out: dict[str, str] = {}
+    finished: dict[str, str] = {}  # rendered and formatted, from the cache
+    keys: dict[str, str] = {}  # target -> cache key of its rendered, formatted text
+    # Per-model and per-group files depend only on their own view (built-in templates), so a
+    # rebuild after one page changed renders only the files of what changed.
+    cacheable = cache is not None and user_templates is None
 
     def render(template: str, target: str, **extra: object) -> None:
+        if cacheable and extra:
+            key = digest(
+                code_version(), template, target, ctx.package, ctx.version, ctx.title,
+                pickle.dumps(extra, protocol=pickle.HIGHEST_PROTOCOL),
+            )  # fmt: skip
+            hit = cache.get("rendered", key) if cache is not None else None
+            if hit is not None:
+                finished[target] = hit.decode("utf-8")
+                return
+            keys[target] = key
         try:
             out[target] = env.get_template(template).render(**common, **extra)
         except jinja2.TemplateError as exc:
@@ -135,6 +151,12 @@ def render_client(
             )
         out[f"{pkg}/{name}"] = text
     formatted = format_python(out, diags, cache)
+    if cache is not None:
+        failed = {d.source.path for d in diags if d.code == "SOG503" and d.source is not None}
+        for target, key in keys.items():
+            if target in formatted and target not in failed:
+                cache.put("rendered", key, formatted[target].encode("utf-8"))
+    formatted.update(finished)
     return {target: formatted[target].encode("utf-8") for target in sorted(formatted)}
 
 
