@@ -29,9 +29,6 @@ from generator.pages.parse import parse_page
 from generator.pages.reader import decode_page, find_pages, read_page_bytes
 from generator.render.writer import Difference, WriteReport, diff_output, write_output
 
-Renderer = Callable[[Api, Diagnostics], dict[str, bytes]]
-
-
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
