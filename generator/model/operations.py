@@ -7,6 +7,7 @@ anonymous bodies. Anonymous schemas are referred to by a provisional name until 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -148,6 +149,28 @@ def _cell(cells: list[str], i: int) -> str:
     return cells[i] if i < len(cells) else ""
 
 
+def _rows_once(
+    table: Table,
+    what: str,
+    diags: Diagnostics,
+    fold_case: bool = False,
+    skip: frozenset[str] = frozenset(),
+) -> Iterator[tuple[str, Row]]:
+    """(name, row) for each named row; a name listed again is reported (SOG208) and skipped.
+    Names in `skip` (lower case) are passed over silently."""
+    seen: set[str] = set()
+    for row in table.rows:
+        name = _cell(row.cells, 0)
+        key = name.lower() if fold_case else name
+        if not name or name.lower() in skip:
+            continue
+        if key in seen:
+            diags.add("SOG208", f"{what} {name!r} is listed twice; the first is kept", row.source)
+            continue
+        seen.add(key)
+        yield name, row
+
+
 def _type_of(cell: str, ref: SourceRef, diags: Diagnostics) -> TypeRef:
     mapped = map_type(cell)
     if mapped is None:
@@ -205,17 +228,7 @@ def _query_parameters(doc: PageDoc, diags: Diagnostics) -> list[Parameter]:
     params: list[Parameter] = []
     if doc.query_table is None:
         return params
-    seen: set[str] = set()
-    for row in doc.query_table.rows:
-        name = _cell(row.cells, 0)
-        if not name:
-            continue
-        if name in seen:
-            diags.add(
-                "SOG208", f"query parameter {name!r} is listed twice; the first is kept", row.source
-            )
-            continue
-        seen.add(name)
+    for name, row in _rows_once(doc.query_table, "query parameter", diags):
         description, required = _split_required(_cell(row.cells, 2))
         type_ = _type_of(_cell(row.cells, 1), row.cell_ref(1), diags)
         if type_.kind == "array" and type_.items is None:
@@ -235,18 +248,9 @@ def _header_parameters(doc: PageDoc, diags: Diagnostics) -> list[Parameter]:
     params: list[Parameter] = []
     if doc.header_table is None:
         return params
-    seen: set[str] = set()
-    for row in doc.header_table.rows:
-        name = _cell(row.cells, 0)
-        key = name.lower()
-        if not name or key in OWNED_HEADERS:
-            continue
-        if key in seen:  # header names are case-insensitive; OpenAPI wants each once
-            diags.add(
-                "SOG208", f"request header {name!r} is listed twice; the first is kept", row.source
-            )
-            continue
-        seen.add(key)
+    # header names are case-insensitive; OpenAPI wants each once
+    rows = _rows_once(doc.header_table, "request header", diags, True, skip=OWNED_HEADERS)
+    for name, row in rows:
         description = clean_doc_text(_cell(row.cells, 1))
         params.append(
             Parameter(
@@ -256,7 +260,7 @@ def _header_parameters(doc: PageDoc, diags: Diagnostics) -> list[Parameter]:
                 description,
                 False,
                 row.source,
-                SHARED_HEADERS.get(key),
+                SHARED_HEADERS.get(name.lower()),
             )
         )
     return params
@@ -274,15 +278,7 @@ def content_types_of(doc: PageDoc, header: str) -> tuple[str, ...]:
 
 def properties_of(table: Table, diags: Diagnostics) -> list[Property]:
     props: list[Property] = []
-    seen: set[str] = set()
-    for row in table.rows:
-        name = _cell(row.cells, 0)
-        if not name:
-            continue
-        if name in seen:
-            diags.add("SOG208", f"property {name!r} is listed twice; the first is kept", row.source)
-            continue
-        seen.add(name)
+    for name, row in _rows_once(table, "property", diags):
         cell = _cell(row.cells, 1)
         type_ = _type_of(cell, row.cell_ref(1), diags)
         description = clean_doc_text(_cell(row.cells, 2))
