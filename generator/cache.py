@@ -21,7 +21,6 @@ import os
 import pickle
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from importlib.metadata import version as _dist_version
 from pathlib import Path
 
@@ -97,13 +96,6 @@ def _private_folder(root: Path) -> bool:
     return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
-@dataclass
-class FileState:
-    size: int
-    mtime_ns: int
-    sha: str
-
-
 class BuildCache:
     """All three layers for one cache folder. `enabled=False` makes every lookup miss."""
 
@@ -112,8 +104,6 @@ class BuildCache:
         # What the cache holds decides what is generated (and parsed pages are unpickled), so
         # a folder that anyone else may write to is not used at all.
         self.enabled = enabled and _private_folder(self.root)
-        self.hits = 0
-        self.misses = 0
 
     # --- generic blobs ---
 
@@ -126,9 +116,7 @@ class BuildCache:
         try:
             data = self._path(layer, key).read_bytes()
         except OSError:
-            self.misses += 1
             return None
-        self.hits += 1
         return data
 
     def put(self, layer: str, key: str, data: bytes) -> None:

@@ -266,16 +266,6 @@ def _header_parameters(doc: PageDoc, diags: Diagnostics) -> list[Parameter]:
     return params
 
 
-def content_types_of(doc: PageDoc, header: str) -> tuple[str, ...]:
-    """The backticked media types of the Content-Type or Accept row."""
-    if doc.header_table is None:
-        return ()
-    for row in doc.header_table.rows:
-        if _cell(row.cells, 0).lower() == header:
-            return tuple(re.findall(r"`([^`]+)`", _cell(row.cells, 1)))
-    return ()
-
-
 def properties_of(table: Table, diags: Diagnostics) -> list[Property]:
     props: list[Property] = []
     for name, row in _rows_once(table, "property", diags):

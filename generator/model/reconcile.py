@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from generator.diagnostics import Diagnostics, SourceRef
-from generator.model.ir import ANY, Example, JSONValue, Operation, Property, Schema, TypeRef
+from generator.model.ir import ANY, JSONValue, Operation, Property, Schema, TypeRef
 
 _ISO_DATETIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$"
@@ -205,7 +205,3 @@ def infer_type(values: list[JSONValue], schemas: dict[str, Schema]) -> TypeRef |
     if kinds == {"array"}:
         return TypeRef("array", items=ANY)
     return ANY
-
-
-def example_body(example: Example | None) -> JSONValue:
-    return example.body if example is not None and example.has_body else None

@@ -32,19 +32,6 @@ PARALLEL_THRESHOLD = 8
 MAX_REPORTED = 20
 
 
-def _refs(value: JSONValue, found: set[str]) -> None:
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            ref = item.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-                found.add(ref.rsplit("/", 1)[1])
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-
-
 # Strings the OpenAPI schema does not constrain: masked when building a unit's shape key.
 _FREE_TEXT = frozenset(
     {"description", "summary", "operationId", "title", "x-codegen-request-body-name"}
