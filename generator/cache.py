@@ -171,15 +171,16 @@ class BuildCache:
         return record if isinstance(record, dict) else None
 
     def save_record(
-        self, out: Path, fingerprint: str, files: dict[str, bytes], extra: object
+        self, out: Path, fingerprint: str, hashes: dict[str, str], extra: object
     ) -> None:
+        """`hashes`: sha256 of each file written, by its name in OUT."""
         states = {}
-        for rel, data in files.items():
+        for rel, sha in hashes.items():
             try:
                 st = (out / rel).stat()
             except OSError:
                 return
-            states[rel] = [st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest()]
+            states[rel] = [st.st_size, st.st_mtime_ns, sha]
         record = {"fingerprint": fingerprint, "files": states, "extra": extra}
         self.put("builds", self._record_key(out), json.dumps(record).encode())
 

@@ -19,17 +19,23 @@ from generator.cache import (
     templates_version,
 )
 from generator.diagnostics import Diagnostic, Diagnostics, SourceRef
-from generator.model.api import build_api
+from generator.model.api import BuiltPage, assemble_api, build_page
 from generator.model.ir import Api
 from generator.openapi.emit import OpenApiVersion, emit_openapi
 from generator.openapi.incremental import validate_incrementally
 from generator.openapi.serialize import to_texts_cached
-from generator.pages.pagedoc import PageDoc
 from generator.pages.parse import parse_page
 from generator.pages.reader import decode_page, find_pages, read_page_bytes
-from generator.render.writer import Difference, WriteReport, diff_output, write_output
+from generator.render.writer import (
+    Difference,
+    OutputComparison,
+    StagedOutput,
+    UnsafePathError,
+    WriteReport,
+)
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+Sink = Callable[[str, bytes], None]  # receives each output file (relative path, bytes) once
 
 
 @dataclass
@@ -53,7 +59,7 @@ class Outcome:
     api: Api | None = None
     pages: int = 0
     skipped: list[Path] = field(default_factory=list)
-    files: dict[str, bytes] = field(default_factory=dict)
+    produced: int = 0  # output files handed to the sink
     report: WriteReport | None = None
     difference: Difference | None = None
     timings: dict[str, float] = field(default_factory=dict)
@@ -110,20 +116,22 @@ def read_inputs(options: Options, outcome: Outcome) -> list[_Input]:
 PARALLEL_PARSE_THRESHOLD = 200
 
 
-def _parse_one(display: str, data: bytes) -> tuple[PageDoc | None, list[Diagnostic]]:
-    """Decode and parse one page; runs in worker processes too."""
+def _page_one(display: str, data: bytes) -> tuple[BuiltPage | None, list[Diagnostic]]:
+    """Decode, parse and model one page on its own; runs in worker processes too. Only the
+    page's share of the model comes back (smaller than its PageDoc, and it is what a rebuild
+    needs from the cache)."""
     diags = Diagnostics()
     text = decode_page(data, display, diags)
     doc = parse_page(text, display, diags) if text is not None else None
-    return doc, diags.items
+    return (build_page(doc) if doc is not None else None), diags.items
 
 
 def parse_inputs(
     inputs: list[_Input], outcome: Outcome, cache: BuildCache | None, progress: Progress | None
-) -> list[PageDoc]:
-    """Parse each page, or take its PageDoc from the cache when its bytes are unchanged.
-    Many pages to parse are spread over the cores."""
-    results: dict[int, tuple[PageDoc | None, list[Diagnostic]]] = {}
+) -> list[BuiltPage]:
+    """Parse and model each page, or take the result from the cache when its bytes are
+    unchanged. Many pages to parse are spread over the cores."""
+    results: dict[int, tuple[BuiltPage | None, list[Diagnostic]]] = {}
     misses: list[int] = []
     for n, item in enumerate(inputs):
         if item.data is None:
@@ -139,7 +147,7 @@ def parse_inputs(
         with ProcessPoolExecutor(max_workers=workers, mp_context=POOL_CONTEXT) as pool:
             chunk = max(1, len(misses) // (workers * 8))
             jobs = pool.map(
-                _parse_one,
+                _page_one,
                 [inputs[n].display for n in misses],
                 [inputs[n].data or b"" for n in misses],
                 chunksize=chunk,
@@ -150,20 +158,20 @@ def parse_inputs(
                     progress("parse", done, len(misses))
     else:
         for done, n in enumerate(misses, 1):
-            results[n] = _parse_one(inputs[n].display, inputs[n].data or b"")
+            results[n] = _page_one(inputs[n].display, inputs[n].data or b"")
             if progress is not None and (done % 25 == 0 or done == len(misses)):
                 progress("parse", done, len(misses))
     if cache is not None:
         for n in misses:
             cache.put_object("pages", inputs[n].key, results[n])
-    docs = []
+    pages = []
     for n, item in enumerate(inputs):
-        doc, items = results[n]
+        page, items = results.pop(n)
         outcome.diags.items.extend(item.diags.items)
         outcome.diags.items.extend(items)
-        if isinstance(doc, PageDoc):
-            docs.append(doc)
-    return docs
+        if isinstance(page, BuiltPage):
+            pages.append(page)
+    return pages
 
 
 def _cache_for(options: Options) -> BuildCache | None:
@@ -181,18 +189,26 @@ def model(
     clock = _Clock(outcome.timings)
     if inputs is None:
         inputs = read_inputs(options, outcome)
-    docs = parse_inputs(inputs, outcome, cache, options.progress)
+    pages = parse_inputs(inputs, outcome, cache, options.progress)
     clock.lap("parse")
-    if docs:
-        outcome.api = build_api(docs, outcome.diags)
+    if pages:
+        outcome.api = assemble_api(pages, outcome.diags)
         outcome.operations = len(outcome.api.operations())
         outcome.schemas = len(outcome.api.schemas)
     clock.lap("model")
     return outcome
 
 
-def render_all(options: Options, outcome: Outcome, cache: BuildCache | None = None) -> None:
-    """Everything `build` would write, in memory."""
+def render_all(
+    options: Options, outcome: Outcome, sink: Sink, cache: BuildCache | None = None
+) -> None:
+    """Everything `build` would write, each file handed to `sink` as soon as it is ready (and
+    then forgotten: the output is never all in memory at once)."""
+
+    def emit(target: str, data: bytes) -> None:
+        outcome.produced += 1
+        sink(target, data)
+
     api = outcome.api
     if api is None or outcome.diags.errors:
         return
@@ -204,8 +220,11 @@ def render_all(options: Options, outcome: Outcome, cache: BuildCache | None = No
         return
     clock.lap("validate")
     yaml_text, json_text = to_texts_cached(doc, cache)
-    outcome.files["openapi.yaml"] = yaml_text.encode()
-    outcome.files["openapi.json"] = json_text.encode()
+    del doc
+    emit("openapi.yaml", yaml_text.encode())
+    del yaml_text
+    emit("openapi.json", json_text.encode())
+    del json_text
     clock.lap("serialize")
     if options.with_client:
         from generator.render.client import render_client
@@ -215,16 +234,16 @@ def render_all(options: Options, outcome: Outcome, cache: BuildCache | None = No
                 "SOG904", "templates folder does not exist", SourceRef(str(options.templates), 1, 1)
             )
             return
-        outcome.files.update(
-            render_client(
-                api,
-                outcome.diags,
-                user_templates=options.templates,
-                version=options.version,
-                package=options.package,
-                cache=cache,
-            )
+        files = render_client(
+            api,
+            outcome.diags,
+            user_templates=options.templates,
+            version=options.version,
+            package=options.package,
+            cache=cache,
         )
+        for target in sorted(files):
+            emit(target, files.pop(target))
         clock.lap("render")
 
 
@@ -249,13 +268,16 @@ def build(options: Options) -> Outcome:
     if cache is not None and _replay_if_current(options, outcome, cache, fingerprint):
         return outcome
     model(options, cache, outcome, inputs)
-    render_all(options, outcome, cache)
-    if outcome.failed(options.strict) or not outcome.files:
-        return outcome  # nothing is written when anything failed
-    clock = _Clock(outcome.timings)
+    if outcome.api is None or outcome.diags.errors:
+        return outcome
     try:
-        outcome.report = write_output(options.out, outcome.files)
-    except (OSError, ValueError) as exc:
+        with StagedOutput(options.out) as staged:
+            render_all(options, outcome, staged.put, cache)
+            if outcome.failed(options.strict) or not outcome.produced:
+                return outcome  # nothing is written when anything failed
+            clock = _Clock(outcome.timings)
+            outcome.report = staged.commit()
+    except (OSError, UnsafePathError) as exc:
         where = SourceRef(str(options.out), 1, 1)
         outcome.diags.add("SOG502", f"cannot write output: {exc}", where)
         return outcome
@@ -267,7 +289,7 @@ def build(options: Options) -> Outcome:
             "diagnostics": [_diag_to_json(d) for d in outcome.diags],
             "skipped": [str(p) for p in outcome.skipped],
         }
-        cache.save_record(options.out, fingerprint, outcome.files, summary)
+        cache.save_record(options.out, fingerprint, staged.hashes, summary)
     clock.lap("write")
     return outcome
 
@@ -327,7 +349,8 @@ def _ref_from_json(item: object) -> SourceRef:
 def check(options: Options) -> Outcome:
     cache = _cache_for(options)
     outcome = model(options, cache)
-    render_all(options, outcome, cache)
-    if not outcome.failed(options.strict) and outcome.files:
-        outcome.difference = diff_output(options.out, outcome.files)
+    comparison = OutputComparison(options.out)
+    render_all(options, outcome, comparison.put, cache)
+    if not outcome.failed(options.strict) and outcome.produced:
+        outcome.difference = comparison.finish()
     return outcome

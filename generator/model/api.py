@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Literal
 
-from generator.diagnostics import Diagnostics, SourceRef
+from generator.diagnostics import Diagnostic, Diagnostics, SourceRef
 from generator.model.carriers import add_open_carriers, rename_type, resolve_schemas
 from generator.model.ir import ANY, Api, Group, Operation, Schema, TypeRef
 from generator.model.operations import PageResult, Proposal, build_operation
@@ -15,9 +16,42 @@ from generator.pages.pagedoc import PageDoc
 _PLACEHOLDER = re.compile(r"\{[^{}/]+\}")
 
 
+@dataclass
+class BuiltPage:
+    """One page's share of the model, made without looking at any other page, so it can be made
+    in a worker process and cached by the page's bytes. `diags` are reported only when the page
+    is kept (a page refused as a duplicate says nothing more)."""
+
+    path: str
+    uid: str
+    uid_source: SourceRef
+    method: str
+    url_path: str
+    endpoint_source: SourceRef
+    result: PageResult
+    diags: list[Diagnostic] = field(default_factory=list)
+
+
+def build_page(doc: PageDoc) -> BuiltPage:
+    page_diags = Diagnostics()
+    result = build_operation(doc, page_diags)
+    return BuiltPage(
+        doc.path, doc.uid, doc.uid_source, doc.method, doc.url_path, doc.endpoint_source,
+        result, page_diags.items,
+    )  # fmt: skip
+
+
 def build_api(docs: list[PageDoc], diags: Diagnostics, title: str = "SuperOffice WebAPI") -> Api:
-    docs = sorted(docs, key=lambda d: (d.path, d.uid))
-    results = _unique_operations(docs, diags)
+    return assemble_api([build_page(doc) for doc in docs], diags, title)
+
+
+def assemble_api(
+    pages: list[BuiltPage], diags: Diagnostics, title: str = "SuperOffice WebAPI"
+) -> Api:
+    """The checks and decisions that need every page at once: duplicates, schema names,
+    samples against schemas, groups."""
+    pages = sorted(pages, key=lambda p: (p.path, p.uid))
+    results = _unique_operations(pages, diags)
     proposals: list[Proposal] = [p for r in results for p in r.proposals]
     schemas, renames = resolve_schemas(proposals, diags)
     operations = [r.operation for r in results]
@@ -39,37 +73,37 @@ def build_api(docs: list[PageDoc], diags: Diagnostics, title: str = "SuperOffice
     )
 
 
-def _unique_operations(docs: list[PageDoc], diags: Diagnostics) -> list[PageResult]:
-    """Build operations, refusing duplicate uids and duplicate method+path."""
-    seen_uid: dict[str, PageDoc] = {}
-    seen_route: dict[tuple[str, str], PageDoc] = {}
+def _unique_operations(pages: list[BuiltPage], diags: Diagnostics) -> list[PageResult]:
+    """Keep each page's operation, refusing duplicate uids and duplicate method+path."""
+    seen_uid: dict[str, BuiltPage] = {}
+    seen_route: dict[tuple[str, str], BuiltPage] = {}
     seen_shape: dict[tuple[str, str], Operation] = {}
     results: list[PageResult] = []
-    for doc in docs:
-        first = seen_uid.get(doc.uid)
+    for page in pages:
+        first = seen_uid.get(page.uid)
         if first is not None:
             diags.add(
                 "SOG401",
-                f"uid {doc.uid!r} is also used by {first.path}",
-                doc.uid_source,
+                f"uid {page.uid!r} is also used by {first.path}",
+                page.uid_source,
                 related=(first.uid_source,),
             )
             continue
-        seen_uid[doc.uid] = doc
-        route = (doc.method, doc.url_path)
+        seen_uid[page.uid] = page
+        route = (page.method, page.url_path)
         other = seen_route.get(route)
         if other is not None:
             diags.add(
                 "SOG402",
-                f"{doc.method} {doc.url_path} is also the endpoint of {other.path}",
-                doc.endpoint_source,
+                f"{page.method} {page.url_path} is also the endpoint of {other.path}",
+                page.endpoint_source,
                 related=(other.endpoint_source,),
             )
             continue
-        seen_route[route] = doc
-        result = build_operation(doc, diags)
-        _reconcile_path_shape(result.operation, seen_shape, diags)
-        results.append(result)
+        seen_route[route] = page
+        diags.items.extend(page.diags)
+        _reconcile_path_shape(page.result.operation, seen_shape, diags)
+        results.append(page.result)
     return results
 
 

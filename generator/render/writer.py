@@ -1,10 +1,11 @@
 """Writing the output folder safely.
 
-Everything is rendered in memory first, so a failing build writes nothing. The new output is then
-prepared in a staging folder beside OUT and swapped in; files whose bytes are unchanged keep their
-inode and mtime (hard links), and files sogen did not write are carried over untouched. A manifest
-in OUT lists what sogen wrote, so a later build removes what it no longer produces and never
-touches anything else.
+The new output is prepared in a staging folder beside OUT, file by file as the build produces
+it (so the build need not hold all of it in memory), and swapped in only when the whole build
+succeeded: a failing or interrupted build leaves OUT exactly as it was. Files whose bytes are
+unchanged keep their inode and mtime (hard links), and files sogen did not write are carried
+over untouched. A manifest in OUT lists what sogen wrote, so a later build removes what it no
+longer produces and never touches anything else.
 """
 
 from __future__ import annotations
@@ -88,8 +89,12 @@ def read_manifest(out: Path) -> list[str]:
 
 
 def manifest_bytes(files: dict[str, bytes]) -> bytes:
-    entries = {name: hashlib.sha256(data).hexdigest()[:16] for name, data in sorted(files.items())}
-    doc = {"generator": "sogen", "files": sorted(files), "sha256": entries}
+    return manifest_from_hashes({n: hashlib.sha256(d).hexdigest() for n, d in files.items()})
+
+
+def manifest_from_hashes(hashes: dict[str, str]) -> bytes:
+    entries = {name: hashes[name][:16] for name in sorted(hashes)}
+    doc = {"generator": "sogen", "files": sorted(hashes), "sha256": entries}
     return (json.dumps(doc, indent=2) + "\n").encode()
 
 
@@ -104,92 +109,149 @@ def _linked(out: Path, rel: str) -> bool:
 
 
 def diff_output(out: Path, files: dict[str, bytes]) -> Difference:
-    diff = Difference()
+    comparison = OutputComparison(out)
     for rel in sorted(files):
-        target = out.joinpath(*safe_relative(rel).parts)
-        if _linked(out, rel):
-            diff.changed.append(rel)  # build would refuse it; never read through a link
-            continue
+        comparison.put(rel, files[rel])
+    return comparison.finish()
+
+
+class OutputComparison:
+    """`check`: compares each file with OUT as it is produced, writing nothing."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.names: set[str] = set()
+        self.difference = Difference()
+
+    def put(self, rel: str, data: bytes) -> None:
+        self.names.add(rel)
+        if _linked(self.out, rel):
+            self.difference.changed.append(rel)  # build would refuse it; never read through it
+            return
         try:
-            current = target.read_bytes()
+            current = self.out.joinpath(*safe_relative(rel).parts).read_bytes()
         except OSError:
-            diff.added.append(rel)
-            continue
-        if current != files[rel]:
-            diff.changed.append(rel)
-    for rel in read_manifest(out):
+            self.difference.added.append(rel)
+            return
+        if current != data:
+            self.difference.changed.append(rel)
+
+    def finish(self) -> Difference:
+        diff = self.difference
+        for rel in read_manifest(self.out):
+            try:
+                linked = _linked(self.out, rel)
+            except UnsafePathError:
+                continue  # a tampered manifest names nothing outside OUT
+            here = self.out.joinpath(*safe_relative(rel).parts)
+            if rel not in self.names and not linked and here.exists():
+                diff.removed.append(rel)
+        diff.added.sort()
+        diff.changed.sort()
+        return diff
+
+
+class StagedOutput:
+    """`build`: the next state of OUT, staged beside it file by file; `commit` swaps it in,
+    `abort` (or any exception inside a `with` block) throws it away."""
+
+    def __init__(self, out: Path) -> None:
+        self.given = out
+        self.out = out.absolute()
+        self.stage: Path | None = None
+        self.hashes: dict[str, str] = {}  # name -> sha256 of what was put
+        self.report = WriteReport()
+
+    def _open(self) -> Path:
+        """The staging folder, made on the first file (a build that fails before producing
+        anything never touches the disk)."""
+        if self.stage is None:
+            if self.given.is_symlink():
+                raise UnsafePathError(f"output folder {self.given} is a symlink")
+            if self.given.exists() and not self.given.is_dir():
+                raise UnsafePathError(f"output folder {self.given} exists and is not a folder")
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            _recover(self.out)
+            stage = self.out.parent / f".{self.out.name}.sogen-stage-{os.getpid()}"
+            if stage.exists():
+                shutil.rmtree(stage)
+            self.stage = stage
+            if self.out.is_dir():
+                _mirror(self.out, stage)
+            else:
+                stage.mkdir()
+        return self.stage
+
+    def put(self, rel: str, data: bytes) -> None:
+        stage = self._open()
+        if rel == MANIFEST or rel in self.hashes:
+            raise UnsafePathError(f"output path {rel!r} given twice or reserved")
+        self.hashes[rel] = hashlib.sha256(data).hexdigest()
+        if _put_file(stage, rel, data):
+            self.report.written.append(rel)
+        else:
+            self.report.unchanged.append(rel)
+
+    def commit(self) -> WriteReport:
+        stage = self._open()
+        report = self.report
         try:
-            linked = _linked(out, rel)
-        except UnsafePathError:
-            continue  # a tampered manifest names nothing outside OUT
-        if rel not in files and not linked and out.joinpath(*safe_relative(rel).parts).exists():
-            diff.removed.append(rel)
-    return diff
+            _put_file(stage, MANIFEST, manifest_from_hashes(self.hashes))
+            for rel in read_manifest(self.out):
+                if rel in self.hashes:
+                    continue
+                try:
+                    target = _target(stage, rel)
+                except UnsafePathError:
+                    continue  # a tampered manifest cannot make us delete outside OUT
+                if target.is_file():
+                    target.unlink()
+                    report.removed.append(rel)
+                    _prune_empty(target.parent, stage)
+            report.written.sort()
+            report.unchanged.sort()
+            if not report.written and not report.removed and self.out.is_dir():
+                shutil.rmtree(stage)  # nothing changed: leave OUT alone entirely
+            else:
+                _swap(stage, self.out)
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+        finally:
+            self.stage = None
+        return report
+
+    def abort(self) -> None:
+        if self.stage is not None:
+            shutil.rmtree(self.stage, ignore_errors=True)
+            self.stage = None
+
+    def __enter__(self) -> StagedOutput:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.abort()  # after a commit there is nothing left to remove
+
+
+def _put_file(stage: Path, rel: str, data: bytes) -> bool:
+    """Write `rel` into the stage unless it already holds these bytes; True when written."""
+    target = _target(stage, rel)
+    try:
+        if target.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(target, data)  # replaces the link: the old inode in OUT is untouched
+    return True
 
 
 def write_output(out: Path, files: dict[str, bytes]) -> WriteReport:
-    """Write `files` (relative posix path -> bytes) into `out`; see the module docstring.
-
-    The new state is prepared in a staging folder beside `out` (unchanged and foreign files are
-    hard links, so their mtimes stay) and swapped in at the end: a failure or interruption
-    before the swap leaves `out` exactly as it was.
-    """
-    if out.is_symlink():
-        raise UnsafePathError(f"output folder {out} is a symlink")
-    if out.exists() and not out.is_dir():
-        raise UnsafePathError(f"output folder {out} exists and is not a folder")
-    out = out.absolute()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _recover(out)
-    stage = out.parent / f".{out.name}.sogen-stage-{os.getpid()}"
-    if stage.exists():
-        shutil.rmtree(stage)
-    try:
-        if out.is_dir():
-            _mirror(out, stage)
-        else:
-            stage.mkdir()
-        report = _apply(stage, files, read_manifest(out))
-        if not report.written and not report.removed and out.is_dir():
-            shutil.rmtree(stage)  # nothing changed: leave OUT alone entirely
-            return report
-        _swap(stage, out)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    return report
-
-
-def _apply(stage: Path, files: dict[str, bytes], previous: list[str]) -> WriteReport:
-    report = WriteReport()
-    all_files = dict(files)
-    all_files[MANIFEST] = manifest_bytes(files)
-    for rel in sorted(all_files):
-        target = _target(stage, rel)
-        data = all_files[rel]
-        try:
-            if target.read_bytes() == data:
-                if rel != MANIFEST:
-                    report.unchanged.append(rel)
-                continue
-        except OSError:
-            pass
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(target, data)  # replaces the link: the old inode in OUT is untouched
-        if rel != MANIFEST:
-            report.written.append(rel)
-    for rel in previous:
-        if rel in files:
-            continue
-        try:
-            target = _target(stage, rel)
-        except UnsafePathError:
-            continue  # a tampered manifest cannot make us delete outside OUT
-        if target.is_file():
-            target.unlink()
-            report.removed.append(rel)
-            _prune_empty(target.parent, stage)
-    return report
+    """Write `files` (relative posix path -> bytes) into `out` at once; see StagedOutput."""
+    with StagedOutput(out) as staged:
+        for rel in sorted(files):
+            staged.put(rel, files[rel])
+        return staged.commit()
 
 
 def _mirror(src: Path, dst: Path) -> None:
