@@ -265,13 +265,14 @@ def build(options: Options) -> Outcome:
     inputs = read_inputs(options, outcome)
     clock.lap("read")
     fingerprint = _fingerprint(options, outcome)
-    if cache is not None and _replay_if_current(options, outcome, cache, fingerprint):
+    record = cache.load_record(options.out) if cache is not None else None
+    if record is not None and _replay_if_current(options, outcome, record, fingerprint):
         return outcome
     model(options, cache, outcome, inputs)
     if outcome.api is None or outcome.diags.errors:
         return outcome
     try:
-        with StagedOutput(options.out) as staged:
+        with StagedOutput(options.out, _known_files(record)) as staged:
             render_all(options, outcome, staged.put, cache)
             if outcome.failed(options.strict) or not outcome.produced:
                 return outcome  # nothing is written when anything failed
@@ -294,13 +295,25 @@ def build(options: Options) -> Outcome:
     return outcome
 
 
+def _known_files(record: dict[str, object] | None) -> dict[str, tuple[int, int, str]]:
+    """What the last build recorded about each file it left in OUT."""
+    files = record.get("files") if record is not None else None
+    known: dict[str, tuple[int, int, str]] = {}
+    if isinstance(files, dict):
+        for rel, state in files.items():
+            if isinstance(state, list) and len(state) == 3:
+                size, mtime, sha = state
+                if isinstance(size, int) and isinstance(mtime, int) and isinstance(sha, str):
+                    known[str(rel)] = (size, mtime, sha)
+    return known
+
+
 def _replay_if_current(
-    options: Options, outcome: Outcome, cache: BuildCache, fingerprint: str
+    options: Options, outcome: Outcome, record: dict[str, object], fingerprint: str
 ) -> bool:
     """When nothing the output depends on changed and OUT is as we left it, reuse the last
     build's result (its diagnostics included) instead of doing the work again."""
-    record = cache.load_record(options.out)
-    if record is None or record.get("fingerprint") != fingerprint:
+    if record.get("fingerprint") != fingerprint:
         return False
     files, summary = record.get("files"), record.get("extra")
     if not isinstance(files, dict) or not isinstance(summary, dict):

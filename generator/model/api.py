@@ -10,7 +10,7 @@ from generator.diagnostics import Diagnostic, Diagnostics, SourceRef
 from generator.model.carriers import add_open_carriers, rename_type, resolve_schemas
 from generator.model.ir import ANY, Api, Group, Operation, Schema, TypeRef
 from generator.model.operations import PageResult, Proposal, build_operation
-from generator.model.reconcile import reconcile_operation
+from generator.model.reconcile import reconcile_operation, schema_shapes
 from generator.pages.pagedoc import PageDoc
 
 _PLACEHOLDER = re.compile(r"\{[^{}/]+\}")
@@ -57,8 +57,9 @@ def assemble_api(
     operations = [r.operation for r in results]
     _apply_renames(operations, schemas, renames)
     add_open_carriers(schemas, _referenced_carriers(operations, schemas))
+    shapes = schema_shapes(schemas)
     for op in sorted(operations, key=lambda o: o.id):
-        reconcile_operation(op, schemas, diags)
+        reconcile_operation(op, schemas, diags, shapes)
     _close_unknown_arrays(operations, schemas, diags)
     groups: dict[str, Group] = {}
     kinds = {r.operation.id: r.kind for r in results}

@@ -25,13 +25,32 @@ class _Context:
     schemas: dict[str, Schema]
     diags: Diagnostics
     sample: SourceRef
+    shapes: dict[frozenset[str], str]
     depth: int = 0
 
 
-def reconcile_operation(op: Operation, schemas: dict[str, Schema], diags: Diagnostics) -> None:
+def schema_shapes(schemas: dict[str, Schema]) -> dict[frozenset[str], str]:
+    """Lower-cased property names -> the first schema (by name) with exactly those names: how a
+    sample object is recognised. Reconciling changes property types, never names, so one index
+    serves every operation."""
+    shapes: dict[frozenset[str], str] = {}
+    for name in sorted(schemas):
+        names = frozenset(p.name.lower() for p in schemas[name].properties)
+        if names:
+            shapes.setdefault(names, name)
+    return shapes
+
+
+def reconcile_operation(
+    op: Operation,
+    schemas: dict[str, Schema],
+    diags: Diagnostics,
+    shapes: dict[frozenset[str], str] | None = None,
+) -> None:
+    shapes = schema_shapes(schemas) if shapes is None else shapes
     req = op.request_example
     if req is not None and req.has_body and op.request_body is not None:
-        ctx = _Context(schemas, diags, req.source)
+        ctx = _Context(schemas, diags, req.source, shapes)
         new = _check(op.request_body.type, req.body, ctx, f"request body of {op.id}")
         if new is not None:
             _warn_top(
@@ -42,7 +61,7 @@ def reconcile_operation(op: Operation, schemas: dict[str, Schema], diags: Diagno
     if res is not None and res.has_body:
         response = next((r for r in op.responses if r.status == res.status and r.type), None)
         if response is not None and response.type is not None:
-            ctx = _Context(schemas, diags, res.source)
+            ctx = _Context(schemas, diags, res.source, shapes)
             new = _check(response.type, res.body, ctx, f"response body of {op.id}")
             if new is not None:
                 _warn_top(
@@ -129,7 +148,7 @@ def _widen_number(value: JSONValue) -> TypeRef:
 def _check_array(t: TypeRef, value: list[JSONValue], ctx: _Context, where: str) -> TypeRef | None:
     items = t.items
     if items is None:
-        inferred = infer_type(value, ctx.schemas)
+        inferred = infer_type(value, ctx.shapes)
         return TypeRef("array", items=inferred) if inferred is not None else None
     for element in value:
         new = _check(items, element, ctx, where)
@@ -147,7 +166,7 @@ def _check_object(schema: Schema, value: dict[str, JSONValue], ctx: _Context) ->
             if prop is None:
                 continue
             if prop.type.kind == "any" and not prop.doc_type.strip() and item is not None:
-                recovered = infer_type([item], ctx.schemas)  # an empty Type cell, from the sample
+                recovered = infer_type([item], ctx.shapes)  # an empty Type cell, from the sample
                 if recovered is not None:
                     prop.type = recovered
                 continue
@@ -173,7 +192,7 @@ def _widen_property(schema: Schema, prop: Property, new: TypeRef, ctx: _Context)
     prop.type = new
 
 
-def infer_type(values: list[JSONValue], schemas: dict[str, Schema]) -> TypeRef | None:
+def infer_type(values: list[JSONValue], shapes: dict[frozenset[str], str]) -> TypeRef | None:
     """The common type of sample values, or None when the list says nothing (empty, all null)."""
     kinds = {_kind_of_value(v) for v in values} - {"null"}
     if not kinds:
@@ -196,12 +215,8 @@ def infer_type(values: list[JSONValue], schemas: dict[str, Schema]) -> TypeRef |
         for v in values:
             if isinstance(v, dict):
                 keys.update(k.lower() for k in v)
-        if keys:
-            for name in sorted(schemas):
-                names = {p.name.lower() for p in schemas[name].properties}
-                if names and keys == names:
-                    return TypeRef("ref", ref=name)
-        return TypeRef("map", items=ANY)
+        match = shapes.get(frozenset(keys)) if keys else None
+        return TypeRef("ref", ref=match) if match else TypeRef("map", items=ANY)
     if kinds == {"array"}:
         return TypeRef("array", items=ANY)
     return ANY

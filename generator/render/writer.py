@@ -61,13 +61,18 @@ def safe_relative(rel: str) -> PurePosixPath:
     return path
 
 
-def _target(out: Path, rel: str) -> Path:
+def _target(out: Path, rel: str, plain_dirs: set[Path] | None = None) -> Path:
+    """`rel` inside `out`, refusing any symlink on the way: the file or a folder above it.
+    `plain_dirs` remembers folders already found to be real ones (checked once per build)."""
     target = out.joinpath(*safe_relative(rel).parts)
-    # never write through a symlink, whether the file or a folder on the way
     probe = target
     while probe != out:
+        if plain_dirs is not None and probe in plain_dirs:
+            break
         if probe.is_symlink():
             raise UnsafePathError(f"refusing to write through symlink {probe}")
+        if plain_dirs is not None and probe is not target:
+            plain_dirs.add(probe)
         probe = probe.parent
     return target
 
@@ -155,12 +160,16 @@ class StagedOutput:
     """`build`: the next state of OUT, staged beside it file by file; `commit` swaps it in,
     `abort` (or any exception inside a `with` block) throws it away."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, known: dict[str, tuple[int, int, str]] | None = None) -> None:
+        """`known`: size, mtime_ns and sha256 of the files the last build left in OUT, so a
+        file still in that state and given the same bytes is not read back to compare."""
         self.given = out
         self.out = out.absolute()
+        self.known = known or {}
         self.stage: Path | None = None
         self.hashes: dict[str, str] = {}  # name -> sha256 of what was put
         self.report = WriteReport()
+        self._plain_dirs: set[Path] = set()
 
     def _open(self) -> Path:
         """The staging folder, made on the first file (a build that fails before producing
@@ -186,17 +195,30 @@ class StagedOutput:
         stage = self._open()
         if rel == MANIFEST or rel in self.hashes:
             raise UnsafePathError(f"output path {rel!r} given twice or reserved")
-        self.hashes[rel] = hashlib.sha256(data).hexdigest()
-        if _put_file(stage, rel, data):
+        sha = self.hashes[rel] = hashlib.sha256(data).hexdigest()
+        target = _target(stage, rel, self._plain_dirs)
+        if self._known_same(target, rel, sha):
+            self.report.unchanged.append(rel)
+        elif _put_file(target, data):
             self.report.written.append(rel)
         else:
             self.report.unchanged.append(rel)
+
+    def _known_same(self, target: Path, rel: str, sha: str) -> bool:
+        state = self.known.get(rel)
+        if state is None or state[2] != sha:
+            return False
+        try:
+            st = target.stat(follow_symlinks=False)  # the hard link shares OUT's inode
+        except OSError:
+            return False
+        return (st.st_size, st.st_mtime_ns) == (state[0], state[1])
 
     def commit(self) -> WriteReport:
         stage = self._open()
         report = self.report
         try:
-            _put_file(stage, MANIFEST, manifest_from_hashes(self.hashes))
+            _put_file(_target(stage, MANIFEST), manifest_from_hashes(self.hashes))
             for rel in read_manifest(self.out):
                 if rel in self.hashes:
                     continue
@@ -233,9 +255,8 @@ class StagedOutput:
         self.abort()  # after a commit there is nothing left to remove
 
 
-def _put_file(stage: Path, rel: str, data: bytes) -> bool:
-    """Write `rel` into the stage unless it already holds these bytes; True when written."""
-    target = _target(stage, rel)
+def _put_file(target: Path, data: bytes) -> bool:
+    """Write `target` in the stage unless it already holds these bytes; True when written."""
     try:
         if target.read_bytes() == data:
             return False
