@@ -190,10 +190,11 @@ def output_unchanged(out: Path, record: dict[str, object]) -> bool:
     files = record.get("files")
     if not isinstance(files, dict):
         return False
+    root = str(out)
     for rel, state in files.items():
         try:
-            st = (out / rel).stat()
-        except OSError:
+            st = os.stat(os.path.join(root, rel))  # str paths: this runs for every file
+        except (OSError, TypeError, ValueError):
             return False
         if not isinstance(state, list) or [st.st_size, st.st_mtime_ns] != state[:2]:
             return False

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.cache import (
     POOL_CONTEXT,
@@ -19,12 +20,6 @@ from generator.cache import (
     templates_version,
 )
 from generator.diagnostics import Diagnostic, Diagnostics, SourceRef
-from generator.model.api import BuiltPage, assemble_api, build_page
-from generator.model.ir import Api
-from generator.openapi.emit import OpenApiVersion, emit_openapi
-from generator.openapi.incremental import validate_incrementally
-from generator.openapi.serialize import to_texts_cached
-from generator.pages.parse import parse_page
 from generator.pages.reader import decode_page, find_pages, read_page_bytes
 from generator.render.writer import (
     Difference,
@@ -33,6 +28,13 @@ from generator.render.writer import (
     UnsafePathError,
     WriteReport,
 )
+
+# The stages themselves (parser, model, OpenAPI, renderers) are imported where they are used: a
+# build that finds OUT already current, the usual case in CI, never loads them.
+if TYPE_CHECKING:
+    from generator.model.api import BuiltPage
+    from generator.model.ir import Api
+    from generator.openapi.emit import OpenApiVersion
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 Sink = Callable[[str, bytes], None]  # receives each output file (relative path, bytes) once
@@ -120,6 +122,9 @@ def _page_one(display: str, data: bytes) -> tuple[BuiltPage | None, list[Diagnos
     """Decode, parse and model one page on its own; runs in worker processes too. Only the
     page's share of the model comes back (smaller than its PageDoc, and it is what a rebuild
     needs from the cache)."""
+    from generator.model.api import build_page
+    from generator.pages.parse import parse_page
+
     diags = Diagnostics()
     text = decode_page(data, display, diags)
     doc = parse_page(text, display, diags) if text is not None else None
@@ -131,6 +136,8 @@ def parse_inputs(
 ) -> list[BuiltPage]:
     """Parse and model each page, or take the result from the cache when its bytes are
     unchanged. Many pages to parse are spread over the cores."""
+    from generator.model.api import BuiltPage
+
     results: dict[int, tuple[BuiltPage | None, list[Diagnostic]]] = {}
     misses: list[int] = []
     for n, item in enumerate(inputs):
@@ -185,6 +192,8 @@ def model(
     inputs: list[_Input] | None = None,
 ) -> Outcome:
     """Parse and model only (lint)."""
+    from generator.model.api import assemble_api
+
     outcome = outcome or Outcome(Diagnostics())
     clock = _Clock(outcome.timings)
     if inputs is None:
@@ -204,6 +213,9 @@ def render_all(
 ) -> None:
     """Everything `build` would write, each file handed to `sink` as soon as it is ready (and
     then forgotten: the output is never all in memory at once)."""
+    from generator.openapi.emit import emit_openapi
+    from generator.openapi.incremental import validate_incrementally
+    from generator.openapi.serialize import to_texts_cached
 
     def emit(target: str, data: bytes) -> None:
         outcome.produced += 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from generator.diagnostics import Diagnostics, SourceRef
@@ -55,16 +57,34 @@ def _line_col(data: bytes | str, offset: int) -> tuple[int, int]:
     return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
 
 
+def _markdown_entries(root: Path) -> Iterator[os.DirEntry[str]]:
+    """Every `*.md` entry below `root`, like `root.rglob("*.md")` (symlinked folders are not
+    entered) but from one scandir per folder instead of a stat per file."""
+    folders = [str(root)]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.endswith(".md"):
+                yield entry
+            if entry.is_dir() and not entry.is_symlink():
+                folders.append(entry.path)
+
+
 def find_pages(inputs: list[Path], diags: Diagnostics, skipped: list[Path]) -> list[Path]:
     """Expand files and folders (searched recursively) into a sorted list of endpoint pages."""
     found: set[Path] = set()
     for item in inputs:
         if item.is_dir():
-            for candidate in item.rglob("*.md"):
-                if candidate.name.lower() in NON_ENDPOINT_NAMES:
-                    skipped.append(candidate)
-                elif candidate.is_file():
-                    found.add(candidate)
+            for entry in _markdown_entries(item):
+                if entry.name.lower() in NON_ENDPOINT_NAMES:
+                    skipped.append(Path(entry.path))
+                elif entry.is_file():
+                    found.add(Path(entry.path))
         elif item.is_file():
             found.add(item)
         else:
