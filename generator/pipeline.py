@@ -214,7 +214,7 @@ def render_all(
     """Everything `build` would write, each file handed to `sink` as soon as it is ready (and
     then forgotten: the output is never all in memory at once)."""
     from generator.openapi.emit import emit_openapi
-    from generator.openapi.incremental import validate_incrementally
+    from generator.openapi.incremental import PendingValidation
     from generator.openapi.serialize import to_texts_cached
 
     def emit(target: str, data: bytes) -> None:
@@ -227,10 +227,15 @@ def render_all(
     clock = _Clock(outcome.timings)
     doc = emit_openapi(api, options.openapi_version)
     clock.lap("openapi")
-    where = str(options.out / "openapi.yaml")
-    if not validate_incrementally(doc, where, outcome.diags, cache):
-        return
+    # Validated in the background while the files are serialised and the client rendered.
+    validation = PendingValidation(
+        doc,
+        str(options.out / "openapi.yaml"),
+        cache,
+        lambda: emit_openapi(api, options.openapi_version),
+    )
     clock.lap("validate")
+    reported = len(outcome.diags.items)
     yaml_text, json_text = to_texts_cached(doc, cache)
     del doc
     emit("openapi.yaml", yaml_text.encode())
@@ -239,24 +244,36 @@ def render_all(
     del json_text
     clock.lap("serialize")
     if options.with_client:
-        from generator.render.client import render_client
-
-        if options.templates is not None and not options.templates.is_dir():
-            outcome.diags.add(
-                "SOG904", "templates folder does not exist", SourceRef(str(options.templates), 1, 1)
-            )
-            return
-        files = render_client(
-            api,
-            outcome.diags,
-            user_templates=options.templates,
-            version=options.version,
-            package=options.package,
-            cache=cache,
-        )
-        for target in sorted(files):
-            emit(target, files.pop(target))
+        _render_client(options, outcome, api, emit, cache)
         clock.lap("render")
+    found = Diagnostics()
+    if not validation.finish(found):
+        # as if the build had stopped at validation: what came after it is not reported
+        del outcome.diags.items[reported:]
+    outcome.diags.items.extend(found.items)
+    clock.lap("validate")  # the wait for the validation worker, if any
+
+
+def _render_client(
+    options: Options, outcome: Outcome, api: Api, emit: Sink, cache: BuildCache | None
+) -> None:
+    from generator.render.client import render_client
+
+    if options.templates is not None and not options.templates.is_dir():
+        outcome.diags.add(
+            "SOG904", "templates folder does not exist", SourceRef(str(options.templates), 1, 1)
+        )
+        return
+    files = render_client(
+        api,
+        outcome.diags,
+        user_templates=options.templates,
+        version=options.version,
+        package=options.package,
+        cache=cache,
+    )
+    for target in sorted(files):
+        emit(target, files.pop(target))
 
 
 def _fingerprint(options: Options, outcome: Outcome) -> str:

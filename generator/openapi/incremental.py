@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
 
 from generator.cache import POOL_CONTEXT, BuildCache, code_version, digest
 from generator.diagnostics import Diagnostics, SourceRef
@@ -185,39 +186,66 @@ def _errors(unit: Doc) -> list[str]:
         return [f"OpenAPI validation could not run: {exc}"]
 
 
+def _errors_of_units(units: list[Doc]) -> list[list[str]]:
+    return [_errors(unit) for unit in units]
+
+
+class PendingValidation:
+    """Validation started in the background (one worker process, so the parent can serialise
+    and render meanwhile); `finish` waits for it and reports, exactly as validating there and
+    then would have."""
+
+    def __init__(
+        self, doc: Doc, where: str, cache: BuildCache | None, remake: Callable[[], Doc]
+    ) -> None:
+        """`remake` gives the document again if a shape fails (for exact messages), so the
+        document itself need not be kept in memory meanwhile."""
+        self.where = where
+        self.cache = cache
+        self.remake = remake
+        self.dangling = _dangling_refs(doc)
+        self.todo: list[tuple[str, Doc]] = []
+        for _pointer, unit in split_units(doc):
+            key = digest(code_version(), json.dumps(unit, ensure_ascii=False))
+            if cache is None or cache.get("valid", key) is None:
+                self.todo.append((key, unit))
+        self.pool: ProcessPoolExecutor | None = None
+        self.future: Future[list[list[str]]] | None = None
+        if len(self.todo) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
+            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=POOL_CONTEXT)
+            self.future = self.pool.submit(_errors_of_units, [u for _, u in self.todo])
+
+    def finish(self, diags: Diagnostics) -> bool:
+        if self.future is not None and self.pool is not None:
+            try:
+                results = self.future.result()
+            finally:
+                self.pool.shutdown()
+        else:
+            results = _errors_of_units([u for _, u in self.todo])
+        messages: list[str] = list(self.dangling)
+        for (key, _), errors in zip(self.todo, results, strict=True):
+            if errors:
+                messages.extend(errors)
+            elif self.cache is not None:
+                self.cache.put("valid", key, b"1")
+        if messages:
+            # a shape failed: validate the real document to report real places
+            exact = _errors(self.remake())
+            messages = sorted(set(self.dangling + (exact or messages)))
+        unique = sorted(set(messages))
+        for message in unique[:MAX_REPORTED]:
+            diags.add("SOG501", message, SourceRef(self.where, 1, 1))
+        if len(unique) > MAX_REPORTED:
+            diags.add(
+                "SOG501",
+                f"{len(unique) - MAX_REPORTED} more OpenAPI errors",
+                SourceRef(self.where, 1, 1),
+            )
+        return not messages
+
+
 def validate_incrementally(
     doc: Doc, where: str, diags: Diagnostics, cache: BuildCache | None
 ) -> bool:
-    units = split_units(doc)
-    todo: list[tuple[str, Doc]] = []
-    for _pointer, unit in units:
-        key = digest(code_version(), json.dumps(unit, ensure_ascii=False))
-        if cache is not None and cache.get("valid", key) is not None:
-            continue
-        todo.append((key, unit))
-    workers = min(os.cpu_count() or 1, 8)
-    if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=POOL_CONTEXT) as pool:
-            chunk = max(1, len(todo) // (workers * 4))
-            results = list(pool.map(_errors, [u for _, u in todo], chunksize=chunk))
-    else:
-        results = [_errors(u) for _, u in todo]
-    messages: list[str] = _dangling_refs(doc)
-    for (key, _), errors in zip(todo, results, strict=True):
-        if errors:
-            messages.extend(errors)
-        elif cache is not None:
-            cache.put("valid", key, b"1")
-    if messages:
-        # a shape failed: validate the real document to report real places
-        exact = _errors(doc)
-        messages = sorted(set(_dangling_refs(doc) + (exact or messages)))
-    for message in sorted(set(messages))[:MAX_REPORTED]:
-        diags.add("SOG501", message, SourceRef(where, 1, 1))
-    if len(set(messages)) > MAX_REPORTED:
-        diags.add(
-            "SOG501",
-            f"{len(set(messages)) - MAX_REPORTED} more OpenAPI errors",
-            SourceRef(where, 1, 1),
-        )
-    return not messages
+    return PendingValidation(doc, where, cache, lambda: doc).finish(diags)
