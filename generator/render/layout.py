@@ -13,6 +13,10 @@ applies black's own rules, so the result is what black would write:
 
 A line this cannot settle (say, a string longer than the line) makes `settle` report the file as
 unsettled, and the caller runs real black on it. Tests compare this module with black.
+
+Both passes visit only the lines that can matter (long lines; blank, top-level, def and
+docstring lines) and copy the runs between them whole: a generated file has some 150 lines
+per operation, most of them indented statements no rule applies to.
 """
 
 from __future__ import annotations
@@ -28,29 +32,82 @@ _OPEN = "([{"
 _CLOSE = ")]}"
 _IMPORT = re.compile(r"^(\s*)from (\S+) import ([\w, ]+)$")
 _DEF = re.compile(r"^(async def |def |class |@)")
+# a top-level function without parameters whose return annotation is a name or a subscript
+_NO_PARAMS_DEF = re.compile(r"^(def \w+\(\) -> )(\w+(?:\[\w+\])?):$")
+_BRACKET_OR_COMMA = ("(", "[", "{", ",")
+_TOP_DEF = ("def ", "class ", "async def ")
+
+# One token of a line: (type as in tokenize, text, start column, end column).
+Token = tuple[int, str, int, int]
+_NAME, _STRING, _NUMBER, _OP = tokenize.NAME, tokenize.STRING, tokenize.NUMBER, tokenize.OP
+
+# The tokens our lines are made of, each spelled to match exactly what tokenize reads there: a
+# number or a name never stops before more word characters, a name is never a string prefix,
+# "." never starts a number. Anything else (comments, triple quotes, other operators, non-ASCII
+# names, tabs) is `other` and hands the line to tokenize itself, so this reader never has to
+# agree with tokenize on the hard cases.
+_FAST_TOKEN = re.compile(
+    r""" *(?:"""
+    r"""(?P<triple>b?(?:"{3}|'{3}))"""
+    r"""|(?P<number>(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?(?![\w.]))"""
+    r"""|(?P<string>b?(?:"[^"\\\n]*(?:\\[^\n][^"\\\n]*)*"|'[^'\\\n]*(?:\\[^\n][^'\\\n]*)*'))"""
+    r"""|(?P<name>[A-Za-z_][A-Za-z0-9_]*+(?![^\x00-\x7f]|['"]))"""
+    r"""|(?P<op>->|==|:=|-=|\.\.\.|\.(?![0-9])|[-()\[\]{},:=])"""
+    r"""|(?P<other>.))""",
+    re.S,
+)
+_KINDS = {"number": _NUMBER, "string": _STRING, "name": _NAME, "op": _OP}
 
 
 class Unsettled(Exception):
     """The line needs real black."""
 
 
-def _tokens(text: str) -> list[tokenize.TokenInfo]:
+def _tokens(text: str) -> list[Token]:
+    toks = _fast_tokens(text)
+    return toks if toks is not None else _slow_tokens(text)
+
+
+def _fast_tokens(text: str) -> list[Token] | None:
+    """The tokens of a line made only of the shapes above; None when tokenize must read it."""
+    if not text or text[0] == " ":
+        return None  # tokenize reads leading spaces as indentation
+    toks: list[Token] = []
+    depth = 0
+    for m in _FAST_TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind not in _KINDS:
+            return None
+        assert kind is not None
+        start, end = m.span(kind)
+        s = text[start:end]
+        if s in _OPEN and kind == "op":
+            depth += 1
+        elif s in _CLOSE and kind == "op":
+            depth -= 1
+        toks.append((_KINDS[kind], s, start, end))
+    if depth:
+        raise Unsettled("unbalanced brackets")  # tokenize: EOF in multi-line statement
+    return toks
+
+
+def _slow_tokens(text: str) -> list[Token]:
     try:
         toks = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError) as exc:
         raise Unsettled(str(exc)) from exc
     ignore = (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER, tokenize.INDENT, tokenize.DEDENT)
-    return [t for t in toks if t.type not in ignore]
+    return [(t.type, t.string, t.start[1], t.end[1]) for t in toks if t.type not in ignore]
 
 
-def _pairs(toks: list[tokenize.TokenInfo]) -> dict[int, int]:
+def _pairs(toks: list[Token]) -> dict[int, int]:
     """closing token index -> opening token index."""
     stack: list[int] = []
     pairs: dict[int, int] = {}
     for i, t in enumerate(toks):
-        if t.type == tokenize.OP and t.string in _OPEN:
+        if t[0] == _OP and t[1] in _OPEN:
             stack.append(i)
-        elif t.type == tokenize.OP and t.string in _CLOSE:
+        elif t[0] == _OP and t[1] in _CLOSE:
             if not stack:
                 raise Unsettled("unbalanced brackets")
             pairs[i] = stack.pop()
@@ -59,119 +116,154 @@ def _pairs(toks: list[tokenize.TokenInfo]) -> dict[int, int]:
     return pairs
 
 
-def _depth0_commas(toks: list[tokenize.TokenInfo]) -> list[int]:
+def _depth0_commas(toks: list[Token]) -> list[int]:
     depth = 0
     found = []
     for i, t in enumerate(toks):
-        if t.type == tokenize.OP and t.string in _OPEN:
+        if t[0] != _OP:
+            continue
+        s = t[1]
+        if s in _OPEN:
             depth += 1
-        elif t.type == tokenize.OP and t.string in _CLOSE:
+        elif s in _CLOSE:
             depth -= 1
-        elif depth == 0 and t.type == tokenize.OP and t.string == ",":
+        elif depth == 0 and s == ",":
             found.append(i)
     return found
 
 
-def _unsplittable(toks: list[tokenize.TokenInfo]) -> bool:
+def _unsplittable(toks: list[Token]) -> bool:
     """Names, strings and numbers joined by `:` or `=`, at most a trailing comma: no bracket,
     no operator and no inner comma, so no split point black could use."""
     for i, t in enumerate(toks):
-        if t.type in (tokenize.NAME, tokenize.STRING, tokenize.NUMBER):
+        if t[0] in (_NAME, _STRING, _NUMBER):
             continue
-        if t.type == tokenize.OP and t.string in (":", "="):
+        if t[0] == _OP and t[1] in (":", "="):
             continue
-        if t.type == tokenize.OP and t.string == "," and i == len(toks) - 1:
+        if t[0] == _OP and t[1] == "," and i == len(toks) - 1:
             continue
         return False
     return True
 
 
-def _split_at_commas(text: str, toks: list[tokenize.TokenInfo], commas: list[int]) -> list[str]:
-    parts = []
+def _split_at_commas(
+    text: str, toks: list[Token], commas: list[int], fast: bool
+) -> list[tuple[str, list[Token] | None]]:
+    """The elements between depth-0 commas, each with a comma after it, and its tokens when the
+    fast reader read the line: between its tokens there are only spaces, so an element's
+    tokens are a slice of the line's, and reading them again would give the same."""
+    parts: list[tuple[str, list[Token] | None]] = []
     start = 0
+    first = 0
     for i in commas:
-        col = toks[i].start[1]
-        parts.append(text[start:col].strip())
-        start = toks[i].end[1]
+        col = toks[i][2]
+        part = text[start:col].strip()
+        parts.append((part + ",", _element(toks, first, i, len(part)) if fast else None))
+        start = toks[i][3]
+        first = i + 1
     rest = text[start:].strip()
     if rest:
-        parts.append(rest)
+        parts.append((rest + ",", _element(toks, first, len(toks), len(rest)) if fast else None))
     return parts
 
 
-def _is_atom(toks: list[tokenize.TokenInfo], opening: int) -> bool:
+def _element(toks: list[Token], lo: int, hi: int, size: int) -> list[Token]:
+    """toks[lo:hi] moved to column 0, and a comma at `size`."""
+    off = toks[lo][2] if lo < hi else 0
+    depth = 0
+    out: list[Token] = []
+    for kind, s, start, end in toks[lo:hi]:
+        if kind == _OP:
+            if s in _OPEN:
+                depth += 1
+            elif s in _CLOSE:
+                depth -= 1
+        out.append((kind, s, start - off, end - off))
+    if depth:
+        raise Unsettled("unbalanced brackets")  # as reading the element alone would
+    out.append((_OP, ",", size, size + 1))
+    return out
+
+
+_NOT_CALLERS = frozenset({"return", "in", "not", "and", "or", "if", "else", "assert", "yield"})
+
+
+def _is_atom(toks: list[Token], opening: int) -> bool:
     """A literal collection ((...), [...], {...}), not a call, subscript or def."""
     if opening == 0:
         return True
     before = toks[opening - 1]
-    if before.type == tokenize.NAME and before.string not in (
-        "return",
-        "in",
-        "not",
-        "and",
-        "or",
-        "if",
-        "else",
-        "assert",
-        "yield",
-    ):
+    if before[0] == _NAME and before[1] not in _NOT_CALLERS:
         return False  # a call or a subscript
-    if before.type == tokenize.OP and before.string in _CLOSE:
+    if before[0] == _OP and before[1] in _CLOSE:
         return False  # a call on a call's result, or a subscript
-    return before.type != tokenize.STRING
+    return before[0] != _STRING
 
 
-def split_line(text: str, indent: int, inside: bool = False) -> list[str]:
-    """Lines (each without the base indent, with relative indentation) for one logical line."""
+def split_line(
+    text: str, indent: int, inside: bool = False, toks: list[Token] | None = None
+) -> list[str]:
+    """Lines (each without the base indent, with relative indentation) for one logical line.
+
+    `toks` are the line's tokens, when the fast reader's tokens of a longer line give them.
+    """
     if indent + str_width(text) <= LINE_LENGTH:
         return [text]
     if _DEF.match(text):
         raise Unsettled("black splits signatures its own way")
-    toks = _tokens(text)
+    if toks is None:
+        toks = _fast_tokens(text)
+        fast = toks is not None
+        if toks is None:
+            toks = _slow_tokens(text)
+    else:
+        fast = True
     if _unsplittable(toks):
         return [text]  # black has nowhere to split it either
     if inside:
         commas = _depth0_commas(toks)
         real = [c for c in commas if c != len(toks) - 1]
         if real:
-            parts = _split_at_commas(text, toks, commas)
             out: list[str] = []
-            for part in parts:
-                out.extend(split_line(part + ",", indent, inside=True))
+            for part, part_toks in _split_at_commas(text, toks, commas, fast):
+                out.extend(split_line(part, indent, inside=True, toks=part_toks))
             return out
-    return _right_hand_split(text, toks, indent)
+    return _right_hand_split(text, toks, indent, fast)
 
 
-def _right_hand_split(text: str, toks: list[tokenize.TokenInfo], indent: int) -> list[str]:
+def _right_hand_split(text: str, toks: list[Token], indent: int, fast: bool) -> list[str]:
     pairs = _pairs(toks)
     last = len(toks) - 1
-    while last >= 0 and not (toks[last].type == tokenize.OP and toks[last].string in _CLOSE):
+    while last >= 0 and not (toks[last][0] == _OP and toks[last][1] in _CLOSE):
         last -= 1
     if last < 0:
         raise Unsettled("nothing to split")
     opening = pairs[last]
-    head = text[: toks[opening].end[1]]
-    body = text[toks[opening].end[1] : toks[last].start[1]].strip()
-    tail = text[toks[last].start[1] :]
+    head = text[: toks[opening][3]]
+    body = text[toks[opening][3] : toks[last][2]].strip()
+    tail = text[toks[last][2] :]
     if not body:
         raise Unsettled("empty brackets")
     if indent + str_width(head) > LINE_LENGTH:
         raise Unsettled("head too long")
-    body_toks = _tokens(body)
+    if fast:  # the tokens between a matched pair: balanced, as reading the body alone finds
+        off = toks[opening + 1][2]
+        body_toks = [(k, s, a - off, b - off) for k, s, a, b in toks[opening + 1 : last]]
+    else:
+        body_toks = _tokens(body)
     commas = _depth0_commas(body_toks)
     if (
         _is_atom(toks, opening)
         and commas
         and not (len(commas) == 1 and commas[0] == len(body_toks) - 1)
     ):
-        parts = _split_at_commas(body, body_toks, commas)
         lines: list[str] = []
-        for part in parts:
-            lines.extend(split_line(part + ",", indent + 4, inside=True))
+        for part, part_toks in _split_at_commas(body, body_toks, commas, fast):
+            lines.extend(split_line(part, indent + 4, inside=True, toks=part_toks))
     elif indent + 4 + str_width(body) <= LINE_LENGTH:
         lines = [body]
     else:
-        lines = split_line(body, indent + 4, inside=True)
+        lines = split_line(body, indent + 4, inside=True, toks=body_toks if fast else None)
     return [head] + ["    " + ln for ln in lines] + [tail]
 
 
@@ -181,6 +273,8 @@ def _docstring_step(line: str, open_: bool) -> tuple[bool, bool]:
     Docstrings are recognised by shape, not by counting quotes: one starts on a line that
     begins with triple quotes and ends on a line that ends with them. Page text inside them
     never holds raw triple quotes (they are escaped), while a string literal elsewhere may.
+    A line without triple quotes leaves the state as it is, which lets both passes below
+    look only at the lines that have them.
     """
     text = line.strip()
     if open_:
@@ -208,98 +302,215 @@ def _split_import(m: re.Match[str]) -> list[str]:
     return [f"{pad}from {module} import ("] + [f"{pad}    {n}," for n in items] + [f"{pad})"]
 
 
+def _long_lines(lines: list[str], source: str) -> list[int]:
+    """Indexes of the lines wider than LINE_LENGTH."""
+    if source.isascii():
+        if max(map(len, lines)) <= LINE_LENGTH:
+            return []
+        return [i for i, line in enumerate(lines) if len(line) > LINE_LENGTH]
+    # a wide character counts twice, a combining one not at all: only a line of more than half
+    # the length can be too wide
+    half = LINE_LENGTH // 2
+    return [i for i, ln in enumerate(lines) if len(ln) > half and str_width(ln) > LINE_LENGTH]
+
+
+def _quote_lines(source: str) -> list[int]:
+    """Indexes of the lines holding triple quotes: the only lines that open or close one."""
+    found: list[int] = []
+    line = 0
+    pos = 0
+    at = source.find('"""')
+    while at >= 0:
+        line += source.count("\n", pos, at)
+        if not found or found[-1] != line:
+            found.append(line)
+        pos = at
+        at = source.find('"""', at + 3)
+    return found
+
+
 def settle(source: str) -> tuple[str, bool]:
     """(source with long lines split black's way, True if every line is now settled).
 
     Lines inside triple-quoted strings are left alone, as black leaves docstrings.
     """
-    out: list[str] = []
+    lines = source.split("\n")
+    long = _long_lines(lines, source)
+    if not long:
+        return source, True
+    quotes = _quote_lines(source)
+    q = 0
+    in_string = False  # a docstring is open before line quotes[q]
     settled = True
-    in_string = False
-    for line in source.split("\n"):
-        in_doc, in_string = _docstring_step(line, in_string)
+    replaced: dict[int, list[str]] = {}
+    for i in long:
+        while q < len(quotes) and quotes[q] < i:
+            in_string = _docstring_step(lines[quotes[q]], in_string)[1]
+            q += 1
+        line = lines[i]
+        in_doc = _docstring_step(line, in_string)[0] if '"""' in line else in_string
         if in_doc:
-            out.append(line)
-            continue
-        if str_width(line) <= LINE_LENGTH:
-            out.append(line)
             continue
         m = _IMPORT.match(line)
         if m:
-            out.extend(_split_import(m))
+            replaced[i] = _split_import(m)
+            continue
+        m = _NO_PARAMS_DEF.match(line)
+        if m:
+            # black puts the return annotation in parentheses of its own
+            head, annotation = m.group(1) + "(", m.group(2)
+            if str_width(head) > LINE_LENGTH or 4 + str_width(annotation) > LINE_LENGTH:
+                settled = False
+            else:
+                replaced[i] = [head, "    " + annotation, "):"]
             continue
         if line.lstrip().startswith("#"):
-            out.append(line)  # black never wraps comments
-            continue
+            continue  # black never wraps comments
         stripped = line.lstrip(" ")
         indent = len(line) - len(stripped)
         # a line inside an exploded bracket pair is one element of it
-        inside = bool(out) and out[-1].rstrip().endswith(("(", "[", "{", ","))
+        before = (replaced[i - 1][-1] if i - 1 in replaced else lines[i - 1]) if i else ""
+        inside = bool(i) and before.rstrip().endswith(_BRACKET_OR_COMMA)
         try:
-            lines = split_line(stripped, indent, inside=inside)
+            split = split_line(stripped, indent, inside=inside)
         except Unsettled:
-            out.append(line)
             settled = False
             continue
-        if any(indent + str_width(ln) > LINE_LENGTH and not _final(ln) for ln in lines):
+        if any(indent + str_width(ln) > LINE_LENGTH and not _final(ln) for ln in split):
             settled = False
-        out.extend(" " * indent + ln for ln in lines)
+        replaced[i] = [" " * indent + ln for ln in split]
+    if not replaced:
+        return source, settled
+    out: list[str] = []
+    start = 0
+    for i, new in replaced.items():
+        out.extend(lines[start:i])
+        out.extend(new)
+        start = i + 1
+    out.extend(lines[start:])
     return "\n".join(out), settled
+
+
+# The lines that may need blank lines before them or change the state normalize_blank_lines
+# keeps: blank, top-level, and def/class/decorator lines (triple quotes are found apart). A
+# match starts at the newline that ends the line before.
+_NOTABLE = re.compile(r"\n(?:[^ \n]|[^\S\n]*(?=\n|$)| +(?:def |class |async def |@))")
 
 
 def normalize_blank_lines(source: str) -> str:
     """Black's empty-line rules for the shapes the templates produce: two blank lines around
     top-level functions and classes, one before a method, none after a decorator or at the
     start of a block, at most two (top level) or one (inside a block) elsewhere."""
-    out: list[str] = []
+    out: list[str] = []  # lines, or runs of lines copied whole
+    last = ""  # the last line in out
     blanks = 0
     prev = ""  # previous non-blank line
     top_block_open = False  # inside (or just after) a top-level def/class
     in_string = False
     statement = ""
-    for line in source.split("\n"):
+    runs: list[tuple[str, str]] = []  # (run, line before it) copied since statement was set
+    size = len(source)
+    quote = source.find('"""')  # the next triple quotes at or after pos
+    pos = 0  # start of the current line
+    while pos <= size:
+        end = source.find("\n", pos)
+        if end < 0:
+            end = size
+        line = source[pos:end]
         was_open = in_string
-        _, in_string = _docstring_step(line, in_string)
+        if quote < end and quote >= 0:
+            _, in_string = _docstring_step(line, in_string)
+            quote = source.find('"""', end)
         if was_open:
             out.append(line)  # inside a docstring: every line, blank or not, is content
-            continue
-        if not line.strip():
-            blanks += 1
-            continue
-        stripped = line.lstrip(" ")
-        indent = len(line) - len(stripped)
-        prev_stripped = prev.lstrip(" ")
-        prev_indent = len(prev) - len(prev_stripped)
-        if not out or stripped[0] in _CLOSE:
-            want = 0  # nothing before the first line or a closing bracket
-        elif (prev_stripped.startswith("@") and prev_indent == indent) or (
-            statement.startswith("@") and prev_stripped[:1] in _CLOSE and _DEF.match(stripped)
-        ):
-            want = 0  # right after a decorator, one line or several
-        elif prev.rstrip().endswith(":") and indent > prev_indent:
-            want = 0  # the first line of a block
-        elif indent == 0 and _DEF.match(stripped):
-            want = 2
-        elif indent == 0 and top_block_open:
-            want = 2  # the first statement after a top-level def/class
-        elif _DEF.match(stripped):
-            want = 1
+            last = line
+            pos = end + 1
+            if in_string:  # the docstring goes on to the next line with triple quotes
+                if quote < 0:
+                    if pos <= size:
+                        out.append(source[pos:])
+                    break
+                start = source.rfind("\n", pos, quote) + 1
+                if start > pos:
+                    out.append(source[pos : start - 1])  # `last` is the closing line, next
+                    pos = start
+                continue
         else:
-            want = min(blanks, 2 if indent == 0 else 1)
-        if indent == 0 and stripped[0] in _CLOSE:
-            pass  # the end of a multi-line signature: still the same definition
-        elif indent == 0:
-            top_block_open = bool(_DEF.match(stripped)) and not stripped.startswith("@")
-            if stripped.startswith("@"):
-                top_block_open = False
-        elif prev_indent == 0 and (prev_stripped.startswith(("def ", "class ", "async def "))):
-            top_block_open = True
-        if stripped[0] not in _CLOSE and (
-            not out or not out[-1].rstrip().endswith(("(", "[", "{", ","))
-        ):
-            statement = stripped  # the line that starts the current statement
-        out.extend([""] * want)
-        out.append(line)
-        prev = line
-        blanks = 0
+            if not line.strip():
+                blanks += 1
+                pos = end + 1
+                continue
+            stripped = line.lstrip(" ")
+            indent = len(line) - len(stripped)
+            prev_stripped = prev.lstrip(" ")
+            prev_indent = len(prev) - len(prev_stripped)
+            if not out or stripped[0] in _CLOSE:
+                want = 0  # nothing before the first line or a closing bracket
+            elif (prev_stripped.startswith("@") and prev_indent == indent) or (
+                prev_stripped[:1] in _CLOSE
+                and _DEF.match(stripped)
+                and _statement(statement, runs).startswith("@")
+            ):
+                want = 0  # right after a decorator, one line or several
+            elif prev.rstrip().endswith(":") and indent > prev_indent:
+                want = 0  # the first line of a block
+            elif indent == 0 and _DEF.match(stripped):
+                want = 2
+            elif indent == 0 and top_block_open:
+                want = 2  # the first statement after a top-level def/class
+            elif _DEF.match(stripped):
+                want = 1
+            else:
+                want = min(blanks, 2 if indent == 0 else 1)
+            if indent == 0 and stripped[0] in _CLOSE:
+                pass  # the end of a multi-line signature: still the same definition
+            elif indent == 0:
+                top_block_open = bool(_DEF.match(stripped)) and not stripped.startswith("@")
+                if stripped.startswith("@"):
+                    top_block_open = False
+            elif prev_indent == 0 and (prev_stripped.startswith(_TOP_DEF)):
+                top_block_open = True
+            if stripped[0] not in _CLOSE and (
+                not out or not last.rstrip().endswith(_BRACKET_OR_COMMA)
+            ):
+                statement = stripped  # the line that starts the current statement
+                runs.clear()
+            if want:
+                out.extend([""] * want)
+            out.append(line)
+            last = prev = line
+            blanks = 0
+            pos = end + 1
+            if in_string:
+                continue
+        if pos > size:
+            break
+        # The lines up to the next notable one are indented statements that follow a non-blank
+        # line: no rule adds or removes blank lines before them, so they are copied whole.
+        m = _NOTABLE.search(source, pos - 1)
+        stop = m.start() if m else size
+        if 0 <= quote < stop:
+            stop = max(source.rfind("\n", pos, quote), pos - 1)
+        if stop > pos:
+            if prev[:1] != " " and prev.startswith(_TOP_DEF):
+                top_block_open = True  # the run's first line follows a top-level def
+            run = source[pos:stop]
+            runs.append((run, last))
+            out.append(run)
+            last = prev = run[run.rfind("\n") + 1 :]
+            pos = stop + 1
     return "\n".join(out) + "\n" if out else ""
+
+
+def _statement(statement: str, runs: list[tuple[str, str]]) -> str:
+    """The line that starts the current statement, when runs of lines were copied whole since
+    `statement` was set: the last of their lines that starts one (not a closing bracket, not
+    after a line that ends with an opening bracket or a comma)."""
+    for run, before in reversed(runs):
+        lines = run.split("\n")
+        for k in range(len(lines) - 1, -1, -1):
+            stripped = lines[k].lstrip(" ")
+            after = (lines[k - 1] if k else before).rstrip()
+            if stripped[0] not in _CLOSE and not after.endswith(_BRACKET_OR_COMMA):
+                return stripped
+    return statement
