@@ -151,10 +151,38 @@ CODEC_NAMES = (
 )
 
 
-def names_in(fragments: list[str], candidates: tuple[str, ...] | list[str]) -> list[str]:
-    """The candidates that occur as whole words in the fragments, in import-sort order."""
-    text = "\n".join(fragments)
-    found = [c for c in candidates if re.search(rf"(?<![\w.]){re.escape(c)}\b", text)]
+# A whole word that is not an attribute (`x.datetime` is not the name `datetime`).
+_FREE_WORD = re.compile(r"(?<![\w.])\w+")
+_WORD = re.compile(r"\w+")
+
+
+def free_words(fragments: list[str]) -> set[str]:
+    """The words of the fragments that stand alone: not part of a longer word or an attribute."""
+    return set(_FREE_WORD.findall("\n".join(fragments)))
+
+
+def names_in(
+    fragments: list[str],
+    candidates: tuple[str, ...] | list[str],
+    words: set[str] | None = None,
+) -> list[str]:
+    """The candidates that occur as whole words in the fragments, in import-sort order.
+
+    `words` may give free_words(fragments), when several lookups share the fragments.
+    """
+    if words is None:
+        words = free_words(fragments)
+    text = ""
+    found = []
+    for c in candidates:
+        if _WORD.fullmatch(c):
+            # a word occurs whole and not after a dot exactly when it is one of the free words
+            if c in words:
+                found.append(c)
+        else:
+            text = text or "\n".join(fragments)
+            if re.search(rf"(?<![\w.]){re.escape(c)}\b", text):
+                found.append(c)
     return sorted(found, key=import_order)
 
 
@@ -381,14 +409,15 @@ def _group_view(
         " ".join(f"{a.expr}" for a in op.test.args) + " " + op.test.expected_value for op in ops
     ]
     test_kinds = " ".join(op.test.expect for op in ops)
+    test_words = free_words(tests)
     model_imports = sorted((modules[r], class_names[r]) for r in refs)
     return GroupView(
         codec_imports=names_in(code, CODEC_NAMES),
         http_imports=["AsyncTransportClient", "SyncTransportClient"]
         + (["parse_response"] if any(op.return_kind == "json" for op in ops) else []),
-        test_model_imports=[(m, c) for m, c in model_imports if names_in(tests, [c])],
+        test_model_imports=[(m, c) for m, c in model_imports if names_in(tests, [c], test_words)],
         test_imports=(["pytest", "APIStatusError"] if "error" in test_kinds else [])
-        + names_in(tests, ["WireDateTime", "datetime"]),
+        + names_in(tests, ["WireDateTime", "datetime"], test_words),
         attr=attr,
         module=attr,
         class_name=cls,

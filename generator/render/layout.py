@@ -146,43 +146,17 @@ def _unsplittable(toks: list[Token]) -> bool:
     return True
 
 
-def _split_at_commas(
-    text: str, toks: list[Token], commas: list[int], fast: bool
-) -> list[tuple[str, list[Token] | None]]:
-    """The elements between depth-0 commas, each with a comma after it, and its tokens when the
-    fast reader read the line: between its tokens there are only spaces, so an element's
-    tokens are a slice of the line's, and reading them again would give the same."""
-    parts: list[tuple[str, list[Token] | None]] = []
+def _split_at_commas(text: str, toks: list[Token], commas: list[int]) -> list[str]:
+    parts = []
     start = 0
-    first = 0
     for i in commas:
         col = toks[i][2]
-        part = text[start:col].strip()
-        parts.append((part + ",", _element(toks, first, i, len(part)) if fast else None))
+        parts.append(text[start:col].strip())
         start = toks[i][3]
-        first = i + 1
     rest = text[start:].strip()
     if rest:
-        parts.append((rest + ",", _element(toks, first, len(toks), len(rest)) if fast else None))
+        parts.append(rest)
     return parts
-
-
-def _element(toks: list[Token], lo: int, hi: int, size: int) -> list[Token]:
-    """toks[lo:hi] moved to column 0, and a comma at `size`."""
-    off = toks[lo][2] if lo < hi else 0
-    depth = 0
-    out: list[Token] = []
-    for kind, s, start, end in toks[lo:hi]:
-        if kind == _OP:
-            if s in _OPEN:
-                depth += 1
-            elif s in _CLOSE:
-                depth -= 1
-        out.append((kind, s, start - off, end - off))
-    if depth:
-        raise Unsettled("unbalanced brackets")  # as reading the element alone would
-    out.append((_OP, ",", size, size + 1))
-    return out
 
 
 _NOT_CALLERS = frozenset({"return", "in", "not", "and", "or", "if", "else", "assert", "yield"})
@@ -200,38 +174,31 @@ def _is_atom(toks: list[Token], opening: int) -> bool:
     return before[0] != _STRING
 
 
-def split_line(
-    text: str, indent: int, inside: bool = False, toks: list[Token] | None = None
-) -> list[str]:
-    """Lines (each without the base indent, with relative indentation) for one logical line.
-
-    `toks` are the line's tokens, when the fast reader's tokens of a longer line give them.
-    """
+def split_line(text: str, indent: int, inside: bool = False) -> list[str]:
+    """Lines (each without the base indent, with relative indentation) for one logical line."""
     if indent + str_width(text) <= LINE_LENGTH:
         return [text]
     if _DEF.match(text):
         raise Unsettled("black splits signatures its own way")
-    if toks is None:
-        toks = _fast_tokens(text)
-        fast = toks is not None
-        if toks is None:
-            toks = _slow_tokens(text)
-    else:
-        fast = True
+    read = _ReadLine.of(text)
+    if read is not None:
+        return read.split(0, len(read.kinds), False, indent, inside)
+    toks = _tokens(text)
     if _unsplittable(toks):
         return [text]  # black has nowhere to split it either
     if inside:
         commas = _depth0_commas(toks)
         real = [c for c in commas if c != len(toks) - 1]
         if real:
+            parts = _split_at_commas(text, toks, commas)
             out: list[str] = []
-            for part, part_toks in _split_at_commas(text, toks, commas, fast):
-                out.extend(split_line(part, indent, inside=True, toks=part_toks))
+            for part in parts:
+                out.extend(split_line(part + ",", indent, inside=True))
             return out
-    return _right_hand_split(text, toks, indent, fast)
+    return _right_hand_split(text, toks, indent)
 
 
-def _right_hand_split(text: str, toks: list[Token], indent: int, fast: bool) -> list[str]:
+def _right_hand_split(text: str, toks: list[Token], indent: int) -> list[str]:
     pairs = _pairs(toks)
     last = len(toks) - 1
     while last >= 0 and not (toks[last][0] == _OP and toks[last][1] in _CLOSE):
@@ -246,25 +213,165 @@ def _right_hand_split(text: str, toks: list[Token], indent: int, fast: bool) -> 
         raise Unsettled("empty brackets")
     if indent + str_width(head) > LINE_LENGTH:
         raise Unsettled("head too long")
-    if fast:  # the tokens between a matched pair: balanced, as reading the body alone finds
-        off = toks[opening + 1][2]
-        body_toks = [(k, s, a - off, b - off) for k, s, a, b in toks[opening + 1 : last]]
-    else:
-        body_toks = _tokens(body)
+    body_toks = _tokens(body)
     commas = _depth0_commas(body_toks)
     if (
         _is_atom(toks, opening)
         and commas
         and not (len(commas) == 1 and commas[0] == len(body_toks) - 1)
     ):
+        parts = _split_at_commas(body, body_toks, commas)
         lines: list[str] = []
-        for part, part_toks in _split_at_commas(body, body_toks, commas, fast):
-            lines.extend(split_line(part, indent + 4, inside=True, toks=part_toks))
+        for part in parts:
+            lines.extend(split_line(part + ",", indent + 4, inside=True))
     elif indent + 4 + str_width(body) <= LINE_LENGTH:
         lines = [body]
     else:
-        lines = split_line(body, indent + 4, inside=True, toks=body_toks if fast else None)
+        lines = split_line(body, indent + 4, inside=True)
     return [head] + ["    " + ln for ln in lines] + [tail]
+
+
+class _ReadLine:
+    """A line the fast reader read, whose brackets pair up: split_line's steps on spans of its
+    tokens instead of on new strings, which it would read again at every level.
+
+    A span is tokens lo..hi-1, plus a comma after them when `comma` (split_line's `part + ","`).
+    Its text is the line's text from its first token to its last: between tokens there are
+    only spaces, which split_line strips from every part. Every span the steps make is a part
+    between depth-0 commas or the inside of a bracket pair, so its brackets pair up as the
+    line's do, and reading its text alone would give its tokens.
+    """
+
+    __slots__ = ("ends", "kinds", "partner", "starts", "strings", "text")
+
+    def __init__(self, text: str, toks: list[Token], partner: list[int]) -> None:
+        self.text = text
+        self.kinds = [t[0] for t in toks]
+        self.strings = [t[1] for t in toks]
+        self.starts = [t[2] for t in toks]
+        self.ends = [t[3] for t in toks]
+        self.partner = partner  # index of the matching bracket, -1 for other tokens
+
+    @classmethod
+    def of(cls, text: str) -> _ReadLine | None:
+        if text[-1:] == " ":
+            return None  # the spans' texts would lose the trailing spaces
+        toks = _fast_tokens(text)  # raises Unsettled as tokenize would
+        if toks is None:
+            return None
+        partner = [-1] * len(toks)
+        stack: list[int] = []
+        for i, (kind, s, _, _) in enumerate(toks):
+            if kind == _OP and s in _OPEN:
+                stack.append(i)
+            elif kind == _OP and s in _CLOSE:
+                if not stack:
+                    return None
+                j = stack.pop()
+                partner[i], partner[j] = j, i
+        if stack:
+            return None
+        return cls(text, toks, partner)
+
+    def _text(self, lo: int, hi: int, comma: bool) -> str:
+        text = self.text[self.starts[lo] : self.ends[hi - 1]] if lo < hi else ""
+        return text + "," if comma else text
+
+    def _commas(self, lo: int, hi: int) -> list[int]:
+        """The depth-0 commas of a span, stepping over bracket pairs."""
+        found = []
+        strings, partner = self.strings, self.partner
+        i = lo
+        while i < hi:
+            s = strings[i]
+            if s == "," and self.kinds[i] == _OP:
+                found.append(i)
+            elif partner[i] > i:
+                i = partner[i]
+            i += 1
+        return found
+
+    def _parts(self, lo: int, hi: int, commas: list[int]) -> list[tuple[int, int]]:
+        """The spans between commas (hi: the span's own comma) and after the last one."""
+        parts = []
+        start = lo
+        for c in commas:
+            parts.append((start, c))
+            start = c + 1
+        if commas[-1] < hi and start < hi:
+            parts.append((start, hi))
+        return parts
+
+    def _unsplittable(self, lo: int, hi: int, comma: bool) -> bool:
+        kinds, strings = self.kinds, self.strings
+        for i in range(lo, hi):
+            kind = kinds[i]
+            if kind in (_NAME, _STRING, _NUMBER):
+                continue
+            if kind == _OP and strings[i] in (":", "="):
+                continue
+            if kind == _OP and strings[i] == "," and i == hi - 1 and not comma:
+                continue
+            return False
+        return True
+
+    def split(self, lo: int, hi: int, comma: bool, indent: int, inside: bool) -> list[str]:
+        """split_line for a span."""
+        text = self._text(lo, hi, comma)
+        if indent + str_width(text) <= LINE_LENGTH:
+            return [text]
+        if _DEF.match(text):
+            raise Unsettled("black splits signatures its own way")
+        if self._unsplittable(lo, hi, comma):
+            return [text]  # black has nowhere to split it either
+        if inside:
+            commas = self._commas(lo, hi)
+            real = commas if comma else [c for c in commas if c != hi - 1]
+            if real:
+                out: list[str] = []
+                for a, b in self._parts(lo, hi, [*commas, hi] if comma else commas):
+                    out.extend(self.split(a, b, True, indent, True))
+                return out
+        return self._right_hand_split(lo, hi, comma, indent)
+
+    def _right_hand_split(self, lo: int, hi: int, comma: bool, indent: int) -> list[str]:
+        last = hi - 1
+        while last >= lo and not (self.kinds[last] == _OP and self.strings[last] in _CLOSE):
+            last -= 1
+        if last < lo:
+            raise Unsettled("nothing to split")
+        opening = self.partner[last]
+        head = self.text[self.starts[lo] : self.ends[opening]]
+        tail = self._text(last, hi, comma)
+        if opening + 1 == last:
+            raise Unsettled("empty brackets")
+        if indent + str_width(head) > LINE_LENGTH:
+            raise Unsettled("head too long")
+        commas = self._commas(opening + 1, last)
+        if (
+            (opening == lo or self._atom_after(opening - 1))
+            and commas
+            and not (len(commas) == 1 and commas[0] == last - 1)
+        ):
+            lines: list[str] = []
+            for a, b in self._parts(opening + 1, last, commas):
+                lines.extend(self.split(a, b, True, indent + 4, True))
+        else:
+            body = self._text(opening + 1, last, False)
+            if indent + 4 + str_width(body) <= LINE_LENGTH:
+                lines = [body]
+            else:
+                lines = self.split(opening + 1, last, False, indent + 4, True)
+        return [head] + ["    " + ln for ln in lines] + [tail]
+
+    def _atom_after(self, i: int) -> bool:
+        """_is_atom, given the token before the opening bracket."""
+        kind, s = self.kinds[i], self.strings[i]
+        if kind == _NAME and s not in _NOT_CALLERS:
+            return False
+        if kind == _OP and s in _CLOSE:
+            return False
+        return kind != _STRING
 
 
 def _docstring_step(line: str, open_: bool) -> tuple[bool, bool]:

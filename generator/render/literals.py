@@ -6,6 +6,7 @@ it a double-quoted literal or an escaped docstring body, so no page can change t
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -56,6 +57,8 @@ def _float_literal(value: float) -> str:
 def py_string(value: str, prefix: str = "") -> str:
     """A string literal as black writes it: double quotes, unless single quotes need fewer
     escapes (black's string normalisation). Line and bidi control characters are escaped."""
+    if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
+        return prefix + '"' + value + '"'  # nothing to escape (the common case, made quick)
     text = json.dumps(value, ensure_ascii=False)[1:-1]
     text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     text = _BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
@@ -66,6 +69,12 @@ def py_string(value: str, prefix: str = "") -> str:
 
 def docstring_body(text: str, indent: int, width: int = 88) -> str:
     """Escape `text` for a triple-quoted docstring and wrap it to `width` at `indent`."""
+    return _docstring_body(text, indent, width)
+
+
+# A method's docstring is written twice, in the class and in its asyncio twin.
+@functools.lru_cache(maxsize=4096)
+def _docstring_body(text: str, indent: int, width: int) -> str:
     text = _CONTROL.sub(" ", text.replace("\t", "    ").replace("\r", ""))
     text = _BIDI.sub("", text)
     text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
