@@ -36,6 +36,7 @@ _DEF = re.compile(r"^(async def |def |class |@)")
 _NO_PARAMS_DEF = re.compile(r"^(def \w+\(\) -> )(\w+(?:\[\w+\])?):$")
 _BRACKET_OR_COMMA = ("(", "[", "{", ",")
 _TOP_DEF = ("def ", "class ", "async def ")
+_DEFS = ("async def ", "def ", "class ", "@")  # what _DEF matches
 
 # One token of a line: (type as in tokenize, text, start column, end column).
 Token = tuple[int, str, int, int]
@@ -511,7 +512,8 @@ def normalize_blank_lines(source: str) -> str:
     out: list[str] = []  # lines, or runs of lines copied whole
     last = ""  # the last line in out
     blanks = 0
-    prev = ""  # previous non-blank line
+    prev = prev_stripped = ""  # previous non-blank line
+    prev_indent = 0
     top_block_open = False  # inside (or just after) a top-level def/class
     in_string = False
     statement = ""
@@ -543,49 +545,45 @@ def normalize_blank_lines(source: str) -> str:
                     pos = start
                 continue
         else:
-            if not line.strip():
+            if not line or line.isspace():
                 blanks += 1
                 pos = end + 1
                 continue
             stripped = line.lstrip(" ")
             indent = len(line) - len(stripped)
-            prev_stripped = prev.lstrip(" ")
-            prev_indent = len(prev) - len(prev_stripped)
-            if not out or stripped[0] in _CLOSE:
+            closing = stripped[0] in _CLOSE
+            is_def = stripped.startswith(_DEFS)
+            if not out or closing:
                 want = 0  # nothing before the first line or a closing bracket
-            elif (prev_stripped.startswith("@") and prev_indent == indent) or (
+            elif (prev_indent == indent and prev_stripped.startswith("@")) or (
                 prev_stripped[:1] in _CLOSE
-                and _DEF.match(stripped)
+                and is_def
                 and _statement(statement, runs).startswith("@")
             ):
                 want = 0  # right after a decorator, one line or several
-            elif prev.rstrip().endswith(":") and indent > prev_indent:
+            elif indent > prev_indent and prev.rstrip().endswith(":"):
                 want = 0  # the first line of a block
-            elif indent == 0 and _DEF.match(stripped):
+            elif indent == 0 and is_def:
                 want = 2
             elif indent == 0 and top_block_open:
                 want = 2  # the first statement after a top-level def/class
-            elif _DEF.match(stripped):
+            elif is_def:
                 want = 1
             else:
                 want = min(blanks, 2 if indent == 0 else 1)
-            if indent == 0 and stripped[0] in _CLOSE:
-                pass  # the end of a multi-line signature: still the same definition
-            elif indent == 0:
-                top_block_open = bool(_DEF.match(stripped)) and not stripped.startswith("@")
-                if stripped.startswith("@"):
-                    top_block_open = False
-            elif prev_indent == 0 and (prev_stripped.startswith(_TOP_DEF)):
+            if indent == 0:
+                if not closing:  # a closing bracket ends a multi-line signature: same definition
+                    top_block_open = stripped.startswith(_TOP_DEF)
+            elif prev_indent == 0 and prev_stripped.startswith(_TOP_DEF):
                 top_block_open = True
-            if stripped[0] not in _CLOSE and (
-                not out or not last.rstrip().endswith(_BRACKET_OR_COMMA)
-            ):
+            if not closing and (not out or not last.rstrip().endswith(_BRACKET_OR_COMMA)):
                 statement = stripped  # the line that starts the current statement
                 runs.clear()
             if want:
                 out.extend([""] * want)
             out.append(line)
             last = prev = line
+            prev_stripped, prev_indent = stripped, indent
             blanks = 0
             pos = end + 1
             if in_string:
@@ -599,12 +597,14 @@ def normalize_blank_lines(source: str) -> str:
         if 0 <= quote < stop:
             stop = max(source.rfind("\n", pos, quote), pos - 1)
         if stop > pos:
-            if prev[:1] != " " and prev.startswith(_TOP_DEF):
+            if prev_indent == 0 and prev.startswith(_TOP_DEF):
                 top_block_open = True  # the run's first line follows a top-level def
             run = source[pos:stop]
             runs.append((run, last))
             out.append(run)
             last = prev = run[run.rfind("\n") + 1 :]
+            prev_stripped = prev.lstrip(" ")
+            prev_indent = len(prev) - len(prev_stripped)
             pos = stop + 1
     return "\n".join(out) + "\n" if out else ""
 
