@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
+from itertools import accumulate
 
 from black.strings import str_width  # black's own measure: wide characters count twice
 
@@ -42,22 +43,19 @@ _DEFS = ("async def ", "def ", "class ", "@")  # what _DEF matches
 Token = tuple[int, str, int, int]
 _NAME, _STRING, _NUMBER, _OP = tokenize.NAME, tokenize.STRING, tokenize.NUMBER, tokenize.OP
 
-# The tokens our lines are made of, each spelled to match exactly what tokenize reads there: a
-# number or a name never stops before more word characters, a name is never a string prefix,
-# "." never starts a number. Anything else (comments, triple quotes, other operators, non-ASCII
-# names, tabs) is `other` and hands the line to tokenize itself, so this reader never has to
-# agree with tokenize on the hard cases.
+# The tokens our lines are made of (after any spaces), each spelled to match exactly what
+# tokenize reads there: a number or a name never stops before more word characters, a name is
+# never a string prefix, "." never starts a number. A line with anything else (comments, triple
+# quotes, other operators, non-ASCII names, tabs) is left to tokenize itself, so this reader
+# never has to agree with tokenize on the hard cases.
 _FAST_TOKEN = re.compile(
-    r""" *(?:"""
-    r"""(?P<triple>b?(?:"{3}|'{3}))"""
-    r"""|(?P<number>(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?(?![\w.]))"""
-    r"""|(?P<string>b?(?:"[^"\\\n]*(?:\\[^\n][^"\\\n]*)*"|'[^'\\\n]*(?:\\[^\n][^'\\\n]*)*'))"""
-    r"""|(?P<name>[A-Za-z_][A-Za-z0-9_]*+(?![^\x00-\x7f]|['"]))"""
-    r"""|(?P<op>->|==|:=|-=|\.\.\.|\.(?![0-9])|[-()\[\]{},:=])"""
-    r"""|(?P<other>.))""",
-    re.S,
+    r"""( *)((?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?(?![\w.])"""
+    r"""|b?(?:"[^"\\\n]*(?:\\[^\n][^"\\\n]*)*"|'[^'\\\n]*(?:\\[^\n][^'\\\n]*)*')"""
+    r"""|[A-Za-z_][A-Za-z0-9_]*+(?![^\x00-\x7f]|['"])"""
+    r"""|->|==|:=|-=|\.\.\.|\.(?![0-9])|[-()\[\]{},:=])"""
 )
-_KINDS = {"number": _NUMBER, "string": _STRING, "name": _NAME, "op": _OP}
+_OPENERS = frozenset(_OPEN)
+_CLOSERS = frozenset(_CLOSE)
 
 
 class Unsettled(Exception):
@@ -69,27 +67,46 @@ def _tokens(text: str) -> list[Token]:
     return toks if toks is not None else _slow_tokens(text)
 
 
+def _fast_read(text: str) -> tuple[list[str], list[int], list[int]] | None:
+    """(tokens, start columns, end columns) of a line made only of the shapes above; None when
+    tokenize must read it."""
+    if not text or text[0] == " " or '"""' in text or "'''" in text:
+        return None  # tokenize reads leading spaces as indentation
+    found = _FAST_TOKEN.findall(text)
+    strings = [tok for _, tok in found]
+    ends = list(accumulate(len(spaces) + len(tok) for spaces, tok in found))
+    # findall skips what matches no token: the tokens cover the line only if they add up to it
+    if not ends or ends[-1] != len(text.rstrip(" ")):
+        return None
+    return strings, [end - len(tok) for end, tok in zip(ends, strings, strict=True)], ends
+
+
+def _kind(token: str) -> int:
+    """The tokenize type of a token the fast reader read."""
+    if token[-1] in "\"'":
+        return _STRING
+    if token[0].isdigit():
+        return _NUMBER
+    if token[0].isalpha() or token[0] == "_":
+        return _NAME
+    return _OP
+
+
 def _fast_tokens(text: str) -> list[Token] | None:
     """The tokens of a line made only of the shapes above; None when tokenize must read it."""
-    if not text or text[0] == " ":
-        return None  # tokenize reads leading spaces as indentation
-    toks: list[Token] = []
+    read = _fast_read(text)
+    if read is None:
+        return None
+    strings, starts, ends = read
     depth = 0
-    for m in _FAST_TOKEN.finditer(text):
-        kind = m.lastgroup
-        if kind not in _KINDS:
-            return None
-        assert kind is not None
-        start, end = m.span(kind)
-        s = text[start:end]
-        if s in _OPEN and kind == "op":
+    for s in strings:
+        if s in _OPENERS:
             depth += 1
-        elif s in _CLOSE and kind == "op":
+        elif s in _CLOSERS:
             depth -= 1
-        toks.append((_KINDS[kind], s, start, end))
     if depth:
         raise Unsettled("unbalanced brackets")  # tokenize: EOF in multi-line statement
-    return toks
+    return [(_kind(s), s, a, b) for s, a, b in zip(strings, starts, ends, strict=True)]
 
 
 def _slow_tokens(text: str) -> list[Token]:
@@ -183,7 +200,7 @@ def split_line(text: str, indent: int, inside: bool = False) -> list[str]:
         raise Unsettled("black splits signatures its own way")
     read = _ReadLine.of(text)
     if read is not None:
-        return read.split(0, len(read.kinds), False, indent, inside)
+        return read.split(0, len(read.strings), False, indent, inside)
     toks = _tokens(text)
     if _unsplittable(toks):
         return [text]  # black has nowhere to split it either
@@ -243,36 +260,34 @@ class _ReadLine:
     line's do, and reading its text alone would give its tokens.
     """
 
-    __slots__ = ("ends", "kinds", "partner", "starts", "strings", "text")
+    __slots__ = ("ends", "partner", "starts", "strings", "text")
 
-    def __init__(self, text: str, toks: list[Token], partner: list[int]) -> None:
+    def __init__(self, text: str, read: tuple[list[str], list[int], list[int]]) -> None:
         self.text = text
-        self.kinds = [t[0] for t in toks]
-        self.strings = [t[1] for t in toks]
-        self.starts = [t[2] for t in toks]
-        self.ends = [t[3] for t in toks]
-        self.partner = partner  # index of the matching bracket, -1 for other tokens
+        self.strings, self.starts, self.ends = read
+        self.partner = [-1] * len(self.strings)  # index of the matching bracket
 
     @classmethod
     def of(cls, text: str) -> _ReadLine | None:
         if text[-1:] == " ":
             return None  # the spans' texts would lose the trailing spaces
-        toks = _fast_tokens(text)  # raises Unsettled as tokenize would
-        if toks is None:
+        read = _fast_read(text)
+        if read is None:
             return None
-        partner = [-1] * len(toks)
+        line = cls(text, read)
+        partner = line.partner
         stack: list[int] = []
-        for i, (kind, s, _, _) in enumerate(toks):
-            if kind == _OP and s in _OPEN:
+        for i, s in enumerate(line.strings):
+            if s in _OPENERS:
                 stack.append(i)
-            elif kind == _OP and s in _CLOSE:
+            elif s in _CLOSERS:
                 if not stack:
                     return None
                 j = stack.pop()
                 partner[i], partner[j] = j, i
         if stack:
             return None
-        return cls(text, toks, partner)
+        return line
 
     def _text(self, lo: int, hi: int, comma: bool) -> str:
         text = self.text[self.starts[lo] : self.ends[hi - 1]] if lo < hi else ""
@@ -284,8 +299,7 @@ class _ReadLine:
         strings, partner = self.strings, self.partner
         i = lo
         while i < hi:
-            s = strings[i]
-            if s == "," and self.kinds[i] == _OP:
+            if strings[i] == ",":
                 found.append(i)
             elif partner[i] > i:
                 i = partner[i]
@@ -304,14 +318,12 @@ class _ReadLine:
         return parts
 
     def _unsplittable(self, lo: int, hi: int, comma: bool) -> bool:
-        kinds, strings = self.kinds, self.strings
+        strings = self.strings
         for i in range(lo, hi):
-            kind = kinds[i]
-            if kind in (_NAME, _STRING, _NUMBER):
-                continue
-            if kind == _OP and strings[i] in (":", "="):
-                continue
-            if kind == _OP and strings[i] == "," and i == hi - 1 and not comma:
+            s = strings[i]
+            if s in (":", "=") or _kind(s) != _OP:
+                continue  # a name, string or number, or : or =
+            if s == "," and i == hi - 1 and not comma:
                 continue
             return False
         return True
@@ -337,7 +349,7 @@ class _ReadLine:
 
     def _right_hand_split(self, lo: int, hi: int, comma: bool, indent: int) -> list[str]:
         last = hi - 1
-        while last >= lo and not (self.kinds[last] == _OP and self.strings[last] in _CLOSE):
+        while last >= lo and self.strings[last] not in _CLOSERS:
             last -= 1
         if last < lo:
             raise Unsettled("nothing to split")
@@ -367,7 +379,8 @@ class _ReadLine:
 
     def _atom_after(self, i: int) -> bool:
         """_is_atom, given the token before the opening bracket."""
-        kind, s = self.kinds[i], self.strings[i]
+        s = self.strings[i]
+        kind = _kind(s)
         if kind == _NAME and s not in _NOT_CALLERS:
             return False
         if kind == _OP and s in _CLOSE:
@@ -410,30 +423,28 @@ def _split_import(m: re.Match[str]) -> list[str]:
     return [f"{pad}from {module} import ("] + [f"{pad}    {n}," for n in items] + [f"{pad})"]
 
 
-def _long_lines(lines: list[str], source: str) -> list[int]:
-    """Indexes of the lines wider than LINE_LENGTH."""
-    if source.isascii():
-        if max(map(len, lines)) <= LINE_LENGTH:
-            return []
-        return [i for i, line in enumerate(lines) if len(line) > LINE_LENGTH]
-    # a wide character counts twice, a combining one not at all: only a line of more than half
-    # the length can be too wide
-    half = LINE_LENGTH // 2
-    return [i for i, ln in enumerate(lines) if len(ln) > half and str_width(ln) > LINE_LENGTH]
+# a line of more than LINE_LENGTH characters (after the newline that ends the line before)
+_LONG = re.compile(rf"\n[^\n]{{{LINE_LENGTH + 1}}}")
+# a wide character counts twice, a combining one not at all: only a line of more than half
+# LINE_LENGTH characters can be too wide
+_MAYBE_WIDE = re.compile(rf"\n[^\n]{{{LINE_LENGTH // 2 + 1}}}")
 
 
-def _quote_lines(source: str) -> list[int]:
-    """Indexes of the lines holding triple quotes: the only lines that open or close one."""
-    found: list[int] = []
-    line = 0
-    pos = 0
-    at = source.find('"""')
-    while at >= 0:
-        line += source.count("\n", pos, at)
-        if not found or found[-1] != line:
-            found.append(line)
-        pos = at
-        at = source.find('"""', at + 3)
+def _long_lines(source: str) -> list[tuple[int, int]]:
+    """(start, end) of each line wider than LINE_LENGTH."""
+    ascii_only = source.isascii()
+    found = []
+    end = source.find("\n")
+    first = source[: end if end >= 0 else len(source)]
+    if (len(first) if ascii_only else str_width(first)) > LINE_LENGTH:
+        found.append((0, len(first)))
+    for m in (_LONG if ascii_only else _MAYBE_WIDE).finditer(source):
+        start = m.start() + 1
+        end = source.find("\n", start)
+        if end < 0:
+            end = len(source)
+        if ascii_only or str_width(source[start:end]) > LINE_LENGTH:
+            found.append((start, end))
     return found
 
 
@@ -442,26 +453,27 @@ def settle(source: str) -> tuple[str, bool]:
 
     Lines inside triple-quoted strings are left alone, as black leaves docstrings.
     """
-    lines = source.split("\n")
-    long = _long_lines(lines, source)
+    long = _long_lines(source)
     if not long:
         return source, True
-    quotes = _quote_lines(source)
-    q = 0
-    in_string = False  # a docstring is open before line quotes[q]
+    quote = source.find('"""')  # the next triple quotes not yet looked at
+    in_string = False  # whether a docstring is open before `quote`'s line
     settled = True
-    replaced: dict[int, list[str]] = {}
-    for i in long:
-        while q < len(quotes) and quotes[q] < i:
-            in_string = _docstring_step(lines[quotes[q]], in_string)[1]
-            q += 1
-        line = lines[i]
-        in_doc = _docstring_step(line, in_string)[0] if '"""' in line else in_string
+    replaced: list[tuple[int, int, list[str]]] = []
+    for start, end in long:
+        while 0 <= quote < start:  # docstrings opened or closed before this line
+            q_start = source.rfind("\n", 0, quote) + 1
+            q_end = source.find("\n", quote)
+            q_end = len(source) if q_end < 0 else q_end
+            in_string = _docstring_step(source[q_start:q_end], in_string)[1]
+            quote = source.find('"""', q_end)
+        line = source[start:end]
+        in_doc = _docstring_step(line, in_string)[0] if 0 <= quote < end else in_string
         if in_doc:
             continue
         m = _IMPORT.match(line)
         if m:
-            replaced[i] = _split_import(m)
+            replaced.append((start, end, _split_import(m)))
             continue
         m = _NO_PARAMS_DEF.match(line)
         if m:
@@ -470,15 +482,18 @@ def settle(source: str) -> tuple[str, bool]:
             if str_width(head) > LINE_LENGTH or 4 + str_width(annotation) > LINE_LENGTH:
                 settled = False
             else:
-                replaced[i] = [head, "    " + annotation, "):"]
+                replaced.append((start, end, [head, "    " + annotation, "):"]))
             continue
         if line.lstrip().startswith("#"):
             continue  # black never wraps comments
         stripped = line.lstrip(" ")
         indent = len(line) - len(stripped)
         # a line inside an exploded bracket pair is one element of it
-        before = (replaced[i - 1][-1] if i - 1 in replaced else lines[i - 1]) if i else ""
-        inside = bool(i) and before.rstrip().endswith(_BRACKET_OR_COMMA)
+        if replaced and replaced[-1][1] == start - 1:
+            before = replaced[-1][2][-1]
+        else:
+            before = source[source.rfind("\n", 0, start - 1) + 1 : start - 1] if start else ""
+        inside = bool(start) and before.rstrip().endswith(_BRACKET_OR_COMMA)
         try:
             split = split_line(stripped, indent, inside=inside)
         except Unsettled:
@@ -486,17 +501,17 @@ def settle(source: str) -> tuple[str, bool]:
             continue
         if any(indent + str_width(ln) > LINE_LENGTH and not _final(ln) for ln in split):
             settled = False
-        replaced[i] = [" " * indent + ln for ln in split]
+        replaced.append((start, end, [" " * indent + ln for ln in split]))
     if not replaced:
         return source, settled
     out: list[str] = []
-    start = 0
-    for i, new in replaced.items():
-        out.extend(lines[start:i])
-        out.extend(new)
-        start = i + 1
-    out.extend(lines[start:])
-    return "\n".join(out), settled
+    done = 0
+    for start, end, new in replaced:
+        out.append(source[done:start])
+        out.append("\n".join(new))
+        done = end
+    out.append(source[done:])
+    return "".join(out), settled
 
 
 # The lines that may need blank lines before them or change the state normalize_blank_lines
