@@ -6,7 +6,6 @@ it a double-quoted literal or an escaped docstring body, so no page can change t
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import re
@@ -69,12 +68,6 @@ def py_string(value: str, prefix: str = "") -> str:
 
 def docstring_body(text: str, indent: int, width: int = 88) -> str:
     """Escape `text` for a triple-quoted docstring and wrap it to `width` at `indent`."""
-    return _docstring_body(text, indent, width)
-
-
-# A method's docstring is written twice, in the class and in its asyncio twin.
-@functools.lru_cache(maxsize=4096)
-def _docstring_body(text: str, indent: int, width: int) -> str:
     text = _CONTROL.sub(" ", text.replace("\t", "    ").replace("\r", ""))
     text = _BIDI.sub("", text)
     text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
