@@ -433,10 +433,16 @@ def _group_view(
     )
 
 
+_LOADER_CALL = re.compile(r"model\(_load_(\w+)\)")
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+_INTEGER = re.compile(r"-?\d+")
+_MODEL_CODEC = re.compile(r"model\((?:_load_|lambda: )(\w+)\)")
+
+
 def inline_loaders(codec: str) -> str:
     """Agent modules import their models at the top, so a lambda can refer to them directly
     (model modules keep loader functions: their imports may form cycles)."""
-    return re.sub(r"model\(_load_(\w+)\)", r"model(lambda: \1)", codec)
+    return _LOADER_CALL.sub(r"model(lambda: \1)", codec)
 
 
 def _count(n: int, noun: str) -> str:
@@ -644,7 +650,7 @@ def _sample_path_values(op: Operation, example: Example | None) -> dict[str, str
         return {}
     found = {}
     for want, got in zip(template, sample, strict=True):
-        m = re.fullmatch(r"\{([^{}]+)\}", want)
+        m = _PLACEHOLDER.fullmatch(want)
         if m and got and "{" not in got:
             found[m.group(1)] = got
     return found
@@ -653,7 +659,7 @@ def _sample_path_values(op: Operation, example: Example | None) -> dict[str, str
 def _param_value(p: Parameter, sample: str | None) -> tuple[str, str]:
     if sample is not None:
         t = p.type
-        if t.kind == "integer" and re.fullmatch(r"-?\d+", sample):
+        if t.kind == "integer" and _INTEGER.fullmatch(sample):
             return sample, sample
         if t.kind in ("string", "enum") and (t.kind != "enum" or sample in t.enum):
             return py_literal(sample), sample
@@ -784,7 +790,7 @@ def _py_expr(codec: str, value: JSONValue) -> str:
         if codec.startswith("nullable(")
         else codec
     )
-    m = re.fullmatch(r"model\((?:_load_|lambda: )(\w+)\)", codec)
+    m = _MODEL_CODEC.fullmatch(codec)
     if m:
         return f"{m.group(1)}.from_dict({py_literal(value)})"
     if codec == "DATETIME" and isinstance(value, str):

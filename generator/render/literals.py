@@ -22,6 +22,16 @@ _LIST_ITEM = re.compile(r"^(\s*)([-*+] |\d+[.)] |\w[\w.]*: )")
 
 def py_literal(value: JSONValue | tuple[object, ...]) -> str:
     """A Python expression for a JSON value, in the double-quoted style black keeps."""
+    # the JSON types themselves first, by a quick look at the exact type (sample literals are
+    # big); anything else, subclasses included, goes through the checks below
+    kind = type(value)
+    if kind is str:
+        return py_string(value)  # type: ignore[arg-type]
+    if kind is dict:
+        items = value.items()  # type: ignore[union-attr]
+        return "{" + ", ".join([f"{py_literal(k)}: {py_literal(v)}" for k, v in items]) + "}"
+    if kind is list:
+        return "[" + ", ".join(map(py_literal, value)) + "]"  # type: ignore[arg-type]
     if value is None:
         return "None"
     if value is True:
