@@ -43,6 +43,7 @@ def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # Python, not HTML: page text is escaped by the filters below
         keep_trailing_newline=True,
+        auto_reload=False,  # one build: no need to stat every template file on every render
         extensions=["jinja2.ext.do"],  # templates may compute a value once: {% do xs.append(x) %}
     )
     env.filters["docstring"] = docstring_body
