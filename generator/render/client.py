@@ -7,6 +7,7 @@ Python files are formatted with black, so the output is what `black --check` exp
 from __future__ import annotations
 
 import ast
+import gc
 import json
 import pickle
 import re
@@ -78,6 +79,26 @@ def render_client(
 ) -> dict[str, bytes]:
     if not api.groups:
         return {}
+    # Rendering makes many short-lived containers; the collections they trigger would walk the
+    # whole model (pages, Api) again and again. Frozen, it is left out of them until we are done.
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
+    try:
+        return _render_client(api, diags, user_templates, version, package, cache)
+    finally:
+        if freeze:
+            gc.unfreeze()
+
+
+def _render_client(
+    api: Api,
+    diags: Diagnostics,
+    user_templates: Path | None,
+    version: str,
+    package: str,
+    cache: BuildCache | None,
+) -> dict[str, bytes]:
     ctx = build_context(api, diags, version, package)
     env = make_environment(user_templates)
     pkg = f"python/{ctx.package}"
