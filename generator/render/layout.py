@@ -9,7 +9,9 @@ applies black's own rules, so the result is what black would write:
   line if it fits, unless the brackets are a literal collection with commas, which black always
   explodes one element per line with a trailing comma;
 - an element line that is still too long is split the same way, recursively;
-- a long `from x import a, b` becomes a parenthesised import, one name per line.
+- a long `from x import a, b` becomes a parenthesised import, one name per line;
+- a long top-level `def f() -> type[X]:` gets its return annotation on a line of its own, in
+  parentheses.
 
 A line this cannot settle (say, a string longer than the line) makes `settle` report the file as
 unsettled, and the caller runs real black on it. Tests compare this module with black.
@@ -199,7 +201,7 @@ def split_line(text: str, indent: int, inside: bool = False) -> list[str]:
     if _DEF.match(text):
         raise Unsettled("black splits signatures its own way")
     read = _ReadLine.of(text)
-    if read is not None:
+    if read is not None:  # the same steps as below, on spans of one reading
         return read.split(0, len(read.strings), False, indent, inside)
     toks = _tokens(text)
     if _unsplittable(toks):
