@@ -7,6 +7,7 @@ Python files are formatted with black, so the output is what `black --check` exp
 from __future__ import annotations
 
 import ast
+import gc
 import json
 import pickle
 import re
@@ -43,6 +44,8 @@ def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # Python, not HTML: page text is escaped by the filters below
         keep_trailing_newline=True,
+        auto_reload=False,  # one build: no need to stat every template file on every render
+        extensions=["jinja2.ext.do"],  # templates may compute a value once: {% do xs.append(x) %}
     )
     env.filters["docstring"] = docstring_body
     env.filters["docstring_block"] = docstring_block
@@ -76,6 +79,26 @@ def render_client(
 ) -> dict[str, bytes]:
     if not api.groups:
         return {}
+    # Rendering makes many short-lived containers; the collections they trigger would walk the
+    # whole model (pages, Api) again and again. Frozen, it is left out of them until we are done.
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
+    try:
+        return _render_client(api, diags, user_templates, version, package, cache)
+    finally:
+        if freeze:
+            gc.unfreeze()
+
+
+def _render_client(
+    api: Api,
+    diags: Diagnostics,
+    user_templates: Path | None,
+    version: str,
+    package: str,
+    cache: BuildCache | None,
+) -> dict[str, bytes]:
     ctx = build_context(api, diags, version, package)
     env = make_environment(user_templates)
     pkg = f"python/{ctx.package}"

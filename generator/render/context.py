@@ -151,10 +151,38 @@ CODEC_NAMES = (
 )
 
 
-def names_in(fragments: list[str], candidates: tuple[str, ...] | list[str]) -> list[str]:
-    """The candidates that occur as whole words in the fragments, in import-sort order."""
-    text = "\n".join(fragments)
-    found = [c for c in candidates if re.search(rf"(?<![\w.]){re.escape(c)}\b", text)]
+# A whole word that is not an attribute (`x.datetime` is not the name `datetime`).
+_FREE_WORD = re.compile(r"(?<![\w.])\w+")
+_WORD = re.compile(r"\w+")
+
+
+def free_words(fragments: list[str]) -> set[str]:
+    """The words of the fragments that stand alone: not part of a longer word or an attribute."""
+    return set(_FREE_WORD.findall("\n".join(fragments)))
+
+
+def names_in(
+    fragments: list[str],
+    candidates: tuple[str, ...] | list[str],
+    words: set[str] | None = None,
+) -> list[str]:
+    """The candidates that occur as whole words in the fragments, in import-sort order.
+
+    `words` may give free_words(fragments), when several lookups share the fragments.
+    """
+    if words is None:
+        words = free_words(fragments)
+    text = ""
+    found = []
+    for c in candidates:
+        if _WORD.fullmatch(c):
+            # a word occurs whole and not after a dot exactly when it is one of the free words
+            if c in words:
+                found.append(c)
+        else:
+            text = text or "\n".join(fragments)
+            if re.search(rf"(?<![\w.]){re.escape(c)}\b", text):
+                found.append(c)
     return sorted(found, key=import_order)
 
 
@@ -381,14 +409,15 @@ def _group_view(
         " ".join(f"{a.expr}" for a in op.test.args) + " " + op.test.expected_value for op in ops
     ]
     test_kinds = " ".join(op.test.expect for op in ops)
+    test_words = free_words(tests)
     model_imports = sorted((modules[r], class_names[r]) for r in refs)
     return GroupView(
         codec_imports=names_in(code, CODEC_NAMES),
         http_imports=["AsyncTransportClient", "SyncTransportClient"]
         + (["parse_response"] if any(op.return_kind == "json" for op in ops) else []),
-        test_model_imports=[(m, c) for m, c in model_imports if names_in(tests, [c])],
+        test_model_imports=[(m, c) for m, c in model_imports if names_in(tests, [c], test_words)],
         test_imports=(["pytest", "APIStatusError"] if "error" in test_kinds else [])
-        + names_in(tests, ["WireDateTime", "datetime"]),
+        + names_in(tests, ["WireDateTime", "datetime"], test_words),
         attr=attr,
         module=attr,
         class_name=cls,
@@ -404,10 +433,16 @@ def _group_view(
     )
 
 
+_LOADER_CALL = re.compile(r"model\(_load_(\w+)\)")
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+_INTEGER = re.compile(r"-?\d+")
+_MODEL_CODEC = re.compile(r"model\((?:_load_|lambda: )(\w+)\)")
+
+
 def inline_loaders(codec: str) -> str:
     """Agent modules import their models at the top, so a lambda can refer to them directly
     (model modules keep loader functions: their imports may form cycles)."""
-    return re.sub(r"model\(_load_(\w+)\)", r"model(lambda: \1)", codec)
+    return _LOADER_CALL.sub(r"model(lambda: \1)", codec)
 
 
 def _count(n: int, noun: str) -> str:
@@ -615,7 +650,7 @@ def _sample_path_values(op: Operation, example: Example | None) -> dict[str, str
         return {}
     found = {}
     for want, got in zip(template, sample, strict=True):
-        m = re.fullmatch(r"\{([^{}]+)\}", want)
+        m = _PLACEHOLDER.fullmatch(want)
         if m and got and "{" not in got:
             found[m.group(1)] = got
     return found
@@ -624,7 +659,7 @@ def _sample_path_values(op: Operation, example: Example | None) -> dict[str, str
 def _param_value(p: Parameter, sample: str | None) -> tuple[str, str]:
     if sample is not None:
         t = p.type
-        if t.kind == "integer" and re.fullmatch(r"-?\d+", sample):
+        if t.kind == "integer" and _INTEGER.fullmatch(sample):
             return sample, sample
         if t.kind in ("string", "enum") and (t.kind != "enum" or sample in t.enum):
             return py_literal(sample), sample
@@ -755,7 +790,7 @@ def _py_expr(codec: str, value: JSONValue) -> str:
         if codec.startswith("nullable(")
         else codec
     )
-    m = re.fullmatch(r"model\((?:_load_|lambda: )(\w+)\)", codec)
+    m = _MODEL_CODEC.fullmatch(codec)
     if m:
         return f"{m.group(1)}.from_dict({py_literal(value)})"
     if codec == "DATETIME" and isinstance(value, str):

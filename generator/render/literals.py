@@ -22,6 +22,16 @@ _LIST_ITEM = re.compile(r"^(\s*)([-*+] |\d+[.)] |\w[\w.]*: )")
 
 def py_literal(value: JSONValue | tuple[object, ...]) -> str:
     """A Python expression for a JSON value, in the double-quoted style black keeps."""
+    # the JSON types themselves first, by a quick look at the exact type (sample literals are
+    # big); anything else, subclasses included, goes through the checks below
+    kind = type(value)
+    if kind is str:
+        return py_string(value)  # type: ignore[arg-type]
+    if kind is dict:
+        items = value.items()  # type: ignore[union-attr]
+        return "{" + ", ".join([f"{py_literal(k)}: {py_literal(v)}" for k, v in items]) + "}"
+    if kind is list:
+        return "[" + ", ".join(map(py_literal, value)) + "]"  # type: ignore[arg-type]
     if value is None:
         return "None"
     if value is True:
@@ -56,6 +66,8 @@ def _float_literal(value: float) -> str:
 def py_string(value: str, prefix: str = "") -> str:
     """A string literal as black writes it: double quotes, unless single quotes need fewer
     escapes (black's string normalisation). Line and bidi control characters are escaped."""
+    if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
+        return prefix + '"' + value + '"'  # nothing to escape (the common case, made quick)
     text = json.dumps(value, ensure_ascii=False)[1:-1]
     text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     text = _BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
@@ -71,38 +83,85 @@ def docstring_body(text: str, indent: int, width: int = 88) -> str:
     text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     if text.endswith('"'):
         text = text[:-1] + '\\"'
-    lines: list[str] = []
-    in_fence = False
     room = max(width - indent, 40)
-    for line in text.strip("\n").split("\n"):
-        stripped = line.rstrip()
+    lines = [line.rstrip() for line in text.strip("\n").split("\n")]
+    if "```" in text or max(map(len, lines)) > room:
+        lines = _fill(lines, room)
+    if lines:
+        lines[0] = lines[0].lstrip()
+    # Every line is now empty or ends with a non-space, so a line is blank exactly when empty.
+    # like black (and inspect.cleandoc): continuation lines lose their common indentation
+    common = min((len(ln) - len(ln.lstrip(" ")) for ln in lines[1:] if ln), default=0)
+    if common:
+        lines[1:] = [ln[common:] for ln in lines[1:]]
+    if not indent:
+        return "\n".join(lines)
+    # indent every line but the first, and then unindent the empty ones
+    return _PADDED_EMPTY.sub("\n", ("\n" + " " * indent).join(lines))
+
+
+_PADDED_EMPTY = re.compile(r"\n +(?=\n|\Z)")
+
+
+def _fill(lines: list[str], room: int) -> list[str]:
+    """Lines longer than `room` wrapped, keeping their indentation (list items hang 4 more);
+    lines inside ``` fences are kept as they are."""
+    out: list[str] = []
+    in_fence = False
+    for stripped in lines:
         if stripped.lstrip().startswith("```"):
             in_fence = not in_fence
         if in_fence or len(stripped) <= room or stripped.lstrip().startswith("```"):
-            lines.append(stripped)
+            out.append(stripped)
             continue
         lead = len(stripped) - len(stripped.lstrip())
         item = _LIST_ITEM.match(stripped)
         hang = lead + 4 if item else lead
-        lines.extend(
-            textwrap.wrap(
-                stripped.strip(),
-                room,
-                initial_indent=" " * lead,
-                subsequent_indent=" " * hang,
-                break_long_words=False,
-                break_on_hyphens=False,
-            )
-            or [""]
+        out.extend(_wrap(stripped.strip(), room, lead, hang))
+    return out
+
+
+def _wrap(text: str, width: int, lead: int, hang: int) -> list[str]:
+    """textwrap.wrap(text, width) with initial_indent lead spaces, subsequent_indent hang
+    spaces, and neither long words nor hyphenated words broken.
+
+    For ASCII text (with no spaces at its ends, as given) the only whitespace is the space, and
+    textwrap's greedy filling comes down to: each line ends at the last word that ends within
+    the width (or holds one longer word alone), and the spaces after it are dropped.
+    """
+    if not text.isascii():
+        wrapped = textwrap.wrap(
+            text,
+            width,
+            initial_indent=" " * lead,
+            subsequent_indent=" " * hang,
+            break_long_words=False,
+            break_on_hyphens=False,
         )
-    if lines:
-        lines[0] = lines[0].lstrip()
-    # like black (and inspect.cleandoc): continuation lines lose their common indentation
-    rest = [ln for ln in lines[1:] if ln.strip()]
-    common = min((len(ln) - len(ln.lstrip(" ")) for ln in rest), default=0)
-    lines = lines[:1] + [ln[common:] if ln.strip() else "" for ln in lines[1:]]
-    pad = " " * indent
-    return "\n".join((pad + ln if ln and i else ln) for i, ln in enumerate(lines))
+        return wrapped or [""]
+    lines: list[str] = []
+    start, size = 0, len(text)
+    pad = lead
+    while start < size:
+        if lines:
+            pad = hang
+            while text[start] == " ":
+                start += 1
+        room = width - pad
+        if size - start <= room:
+            end = size
+        else:
+            space = text.rfind(" ", start, start + max(room + 1, 0))
+            if space < 0:  # the first word is longer than the line: it stands alone
+                end = text.find(" ", start)
+                end = size if end < 0 else end
+            else:
+                end = space
+                while text[end - 1] == " ":
+                    end -= 1
+        lines.append(" " * pad + text[start:end])
+        start = end
+    return lines
 
 
 def docstring_block(text: str, indent: int) -> str:

@@ -6,11 +6,18 @@ import keyword
 import os
 
 import black
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.render.formatting import tidy_header
-from generator.render.layout import normalize_blank_lines, settle
+from generator.render.layout import (
+    Unsettled,
+    _fast_tokens,
+    _slow_tokens,
+    normalize_blank_lines,
+    settle,
+)
 from generator.render.literals import py_literal
 
 MODE = black.Mode(target_versions={black.mode.TargetVersion.PY311})
@@ -117,3 +124,37 @@ def test_blank_lines_follow_black() -> None:
     settled, ok = settle(tidy_header(source))
     assert ok
     assert normalize_blank_lines(settled) == _black(source)
+
+
+@given(cls=names)
+@settings(max_examples=EXAMPLES, deadline=None)
+def test_loader_functions(cls: str) -> None:
+    _check(
+        f"def _load_{cls}() -> type[{cls}]:\n"
+        f"    from superoffice_webapi.models.{cls.lower()} import {cls}\n"
+        "\n"
+        f"    return {cls}\n"
+    )
+
+
+_PIECES = [
+    *"abrRBuUfFjx_1059.eE+-=:,()[]{}\"'\\ #<|é\t",
+    *("rb", "B", "0", "007", "10", "1.5", "1e5", "1E-5", ".5", "5.", "1j", "1_0", '"s"', "'s'"),
+    *('b"x"', '"""', "'''", '"a\\"b"', "==", "...", ":=", "->", "-=", "x.y", "  "),
+]
+# lines made of pieces of tokens: mostly what the fast reader reads, sometimes what it must not
+line_text = st.lists(st.sampled_from(_PIECES), max_size=12).map("".join)
+
+
+@given(text=line_text | st.builds(py_literal, json_values))
+@settings(max_examples=EXAMPLES * 4, deadline=None)
+def test_fast_tokens_agree_with_tokenize(text: str) -> None:
+    """The fast reader either reads a line exactly as tokenize does, or leaves it to it."""
+    try:
+        fast = _fast_tokens(text)
+    except Unsettled:
+        with pytest.raises(Unsettled):
+            _slow_tokens(text)
+        return
+    if fast is not None:
+        assert fast == _slow_tokens(text)
