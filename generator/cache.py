@@ -1,11 +1,13 @@
 """Build caches, so a rebuild costs what changed rather than the whole API.
 
-Three layers, all keyed by content hashes (never by mtimes, which lie after a checkout):
-- pages:  page bytes -> parsed PageDoc and its diagnostics (parsing is the per-page cost);
-- format: rendered Python text -> black's output (black is the largest cost of a cold build);
-- builds: one record per OUT folder: the fingerprint of everything the output depends on, and
-  the size/mtime/hash of each file written. When the fingerprint is unchanged and OUT still
-  holds exactly those files, a build has nothing to do.
+Layers, all keyed by content hashes (never by mtimes, which lie after a checkout):
+- pages:      page bytes -> the page's share of the model (BuiltPage) and its diagnostics;
+- rendered:   a client file's template and view -> its formatted text;
+- serialized: pieces of openapi.yaml/json by the content of their part of the document;
+- valid:      validation units (document shapes) known to be valid;
+- builds:     one record per OUT folder: the fingerprint of everything the output depends on,
+  and the size/mtime/hash of each file written. When the fingerprint is unchanged and OUT
+  still holds exactly those files, a build has nothing to do.
 
 The cache lives outside OUT (OUT is often committed): `--cache-dir`, `$SOGEN_CACHE_DIR`, else
 `$XDG_CACHE_HOME/sogen` or `~/.cache/sogen`. A damaged or unreadable cache is ignored, never
@@ -147,13 +149,6 @@ class BuildCache:
     def put_object(self, layer: str, key: str, value: object) -> None:
         if self.enabled:
             self.put(layer, key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-
-    def formatted(self, text: str) -> str | None:
-        data = self.get("format", digest(code_version(), text))
-        return data.decode("utf-8") if data is not None else None
-
-    def remember_formatted(self, text: str, formatted: str) -> None:
-        self.put("format", digest(code_version(), text), formatted.encode("utf-8"))
 
     # --- the build record of one OUT folder ---
 

@@ -264,16 +264,15 @@ def _render_client(
             "SOG904", "templates folder does not exist", SourceRef(str(options.templates), 1, 1)
         )
         return
-    files = render_client(
+    render_client(
         api,
         outcome.diags,
+        emit,
         user_templates=options.templates,
         version=options.version,
         package=options.package,
         cache=cache,
     )
-    for target in sorted(files):
-        emit(target, files.pop(target))
 
 
 def _fingerprint(options: Options, outcome: Outcome) -> str:

@@ -17,10 +17,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
 
-from generator.cache import POOL_CONTEXT, BuildCache, code_version, digest
+from generator.cache import BuildCache, code_version, digest
 from generator.diagnostics import Diagnostics, SourceRef
 from generator.model.ir import JSONValue
 
@@ -190,8 +192,52 @@ def _errors_of_units(units: list[Doc]) -> list[list[str]]:
     return [_errors(unit) for unit in units]
 
 
+def _serve() -> None:
+    """The background validator: JSON units on stdin, their errors as JSON on stdout."""
+    units = json.loads(sys.stdin.buffer.read())
+    sys.stdout.write(json.dumps(_errors_of_units(units)))
+
+
+def _start_worker(units: list[str]) -> subprocess.Popen[bytes] | None:
+    """A fresh interpreter that validates `units` (JSON texts) while we go on. A subprocess
+    rather than a multiprocessing pool: no fork server or resource tracker processes, no copy
+    of this process, and only the validator's own imports."""
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "generator.openapi.incremental"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # a failure is redone here, which reports it
+            env=env,
+        )
+        assert proc.stdin is not None
+        proc.stdin.write(("[" + ",".join(units) + "]").encode())
+        proc.stdin.close()
+    except OSError:
+        return None  # validated in this process instead
+    return proc
+
+
+def _collect(proc: subprocess.Popen[bytes], count: int) -> list[list[str]] | None:
+    """The worker's answer, or None when it did not give a whole one."""
+    assert proc.stdout is not None
+    with proc.stdout:
+        out = proc.stdout.read()
+    proc.wait()
+    try:
+        results = json.loads(out) if proc.returncode == 0 else None
+    except ValueError:
+        return None
+    if not isinstance(results, list) or len(results) != count:
+        return None
+    return [[str(m) for m in r] if isinstance(r, list) else [str(r)] for r in results]
+
+
 class PendingValidation:
-    """Validation started in the background (one worker process, so the parent can serialise
+    """Validation started in the background (a worker process, so the parent can serialise
     and render meanwhile); `finish` waits for it and reports, exactly as validating there and
     then would have."""
 
@@ -205,23 +251,20 @@ class PendingValidation:
         self.remake = remake
         self.dangling = _dangling_refs(doc)
         self.todo: list[tuple[str, Doc]] = []
+        texts: list[str] = []
         for _pointer, unit in split_units(doc):
-            key = digest(code_version(), json.dumps(unit, ensure_ascii=False))
+            text = json.dumps(unit, ensure_ascii=False)
+            key = digest(code_version(), text)
             if cache is None or cache.get("valid", key) is None:
                 self.todo.append((key, unit))
-        self.pool: ProcessPoolExecutor | None = None
-        self.future: Future[list[list[str]]] | None = None
+                texts.append(text)
+        self.worker: subprocess.Popen[bytes] | None = None
         if len(self.todo) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
-            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=POOL_CONTEXT)
-            self.future = self.pool.submit(_errors_of_units, [u for _, u in self.todo])
+            self.worker = _start_worker(texts)
 
     def finish(self, diags: Diagnostics) -> bool:
-        if self.future is not None and self.pool is not None:
-            try:
-                results = self.future.result()
-            finally:
-                self.pool.shutdown()
-        else:
+        results = _collect(self.worker, len(self.todo)) if self.worker is not None else None
+        if results is None:  # no worker, or it failed: validate here
             results = _errors_of_units([u for _, u in self.todo])
         messages: list[str] = list(self.dangling)
         for (key, _), errors in zip(self.todo, results, strict=True):
@@ -249,3 +292,7 @@ def validate_incrementally(
     doc: Doc, where: str, diags: Diagnostics, cache: BuildCache | None
 ) -> bool:
     return PendingValidation(doc, where, cache, lambda: doc).finish(diags)
+
+
+if __name__ == "__main__":
+    _serve()

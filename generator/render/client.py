@@ -11,6 +11,7 @@ import gc
 import json
 import pickle
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
@@ -27,7 +28,7 @@ from generator.render.context import (
     import_order,
     names_in,
 )
-from generator.render.formatting import format_python
+from generator.render.formatting import format_source
 from generator.render.literals import docstring_block, docstring_body, py_literal, py_string
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "python"
@@ -72,20 +73,23 @@ def _probe(ctx: ClientContext) -> tuple[GroupView, OperationView]:
 def render_client(
     api: Api,
     diags: Diagnostics,
+    sink: Callable[[str, bytes], None],
     user_templates: Path | None = None,
     version: str = "0.1.0",
     package: str = "superoffice_webapi",
     cache: BuildCache | None = None,
-) -> dict[str, bytes]:
+) -> None:
+    """Render, format and hand each file to `sink` (relative path, bytes) as soon as it is
+    done; a file that fails is reported (SOG503) and not handed over."""
     if not api.groups:
-        return {}
+        return
     # Rendering makes many short-lived containers; the collections they trigger would walk the
     # whole model (pages, Api) again and again. Frozen, it is left out of them until we are done.
     freeze = gc.get_freeze_count() == 0
     if freeze:
         gc.freeze()
     try:
-        return _render_client(api, diags, user_templates, version, package, cache)
+        _render_client(api, diags, sink, user_templates, version, package, cache)
     finally:
         if freeze:
             gc.unfreeze()
@@ -94,11 +98,12 @@ def render_client(
 def _render_client(
     api: Api,
     diags: Diagnostics,
+    sink: Callable[[str, bytes], None],
     user_templates: Path | None,
     version: str,
     package: str,
     cache: BuildCache | None,
-) -> dict[str, bytes]:
+) -> None:
     ctx = build_context(api, diags, version, package)
     env = make_environment(user_templates)
     pkg = f"python/{ctx.package}"
@@ -124,14 +129,32 @@ def _render_client(
         "probe_datetime": bool(names_in([a.expr for a in probe.test.args], ["datetime"])),
         "probe_wire_datetime": bool(names_in([a.expr for a in probe.test.args], ["WireDateTime"])),
     }
-    out: dict[str, str] = {}
-    finished: dict[str, str] = {}  # rendered and formatted, from the cache
-    keys: dict[str, str] = {}  # target -> cache key of its rendered, formatted text
     # Per-model and per-group files depend only on their own view (built-in templates), so a
     # rebuild after one page changed renders only the files of what changed.
     cacheable = cache is not None and user_templates is None
 
+    def finish(target: str, text: str, key: str | None = None) -> None:
+        """Format (Python files), remember, hand over."""
+        if target.endswith(".py"):
+            formatted, error = format_source(text)
+            if error is not None:
+                m = re.search(r"(\d+):(\d+)", error)
+                line, col = (int(m.group(1)), int(m.group(2)) + 1) if m else (1, 1)
+                message = " ".join(error.split())  # black's message spans lines
+                diags.add(
+                    "SOG503",
+                    f"generated file is not valid Python: {message}",
+                    SourceRef(target, max(line, 1), max(col, 1)),
+                )
+                return
+            text = formatted
+        data = text.encode("utf-8")
+        if key is not None and cache is not None:
+            cache.put("rendered", key, data)
+        sink(target, data)
+
     def render(template: str, target: str, **extra: object) -> None:
+        key = None
         if cacheable and extra:
             key = digest(
                 code_version(), template, target, ctx.package, ctx.version, ctx.title,
@@ -139,17 +162,18 @@ def _render_client(
             )  # fmt: skip
             hit = cache.get("rendered", key) if cache is not None else None
             if hit is not None:
-                finished[target] = hit.decode("utf-8")
+                sink(target, hit)
                 return
-            keys[target] = key
         try:
-            out[target] = env.get_template(template).render(**common, **extra)
+            text = env.get_template(template).render(**common, **extra)
         except jinja2.TemplateError as exc:
             where = SourceRef(
                 str(getattr(exc, "filename", None) or template), getattr(exc, "lineno", 0) or 1, 1
             )
             message = " ".join(str(exc).split())
             diags.add("SOG503", f"template {template} failed: {message}", where)
+            return
+        finish(target, text, key)
 
     render("pyproject.toml.jinja", "python/pyproject.toml")
     render("README.md.jinja", "python/README.md")
@@ -164,23 +188,15 @@ def _render_client(
         render("tests/test_group.py.jinja", f"python/tests/test_{group.module}.py", group=group)
     render("tests/conftest.py.jinja", "python/tests/conftest.py")
     render("tests/test_client.py.jinja", "python/tests/test__client.py")
-    out["python/tests/__init__.py"] = ""
-    out[f"{pkg}/py.typed"] = ""
+    sink("python/tests/__init__.py", b"")
+    sink(f"{pkg}/py.typed", b"")
     for name in RUNTIME_FILES:
         text = _read_template_file(env, f"runtime/{name}")
         if name == "_http.py":
             text = re.sub(
                 r'^__version__ = "[^"]*"', f'__version__ = "{ctx.version}"', text, flags=re.M
             )
-        out[f"{pkg}/{name}"] = text
-    formatted = format_python(out, diags, cache)
-    if cache is not None:
-        failed = {d.source.path for d in diags if d.code == "SOG503" and d.source is not None}
-        for target, key in keys.items():
-            if target in formatted and target not in failed:
-                cache.put("rendered", key, formatted[target].encode("utf-8"))
-    formatted.update(finished)
-    return {target: formatted[target].encode("utf-8") for target in sorted(formatted)}
+        finish(f"{pkg}/{name}", text)
 
 
 def _read_template_file(env: jinja2.Environment, name: str) -> str:

@@ -28,8 +28,6 @@ import re
 import tokenize
 from itertools import accumulate
 
-from black.strings import str_width  # black's own measure: wide characters count twice
-
 LINE_LENGTH = 88
 _OPEN = "([{"
 _CLOSE = ")]}"
@@ -58,6 +56,17 @@ _FAST_TOKEN = re.compile(
 )
 _OPENERS = frozenset(_OPEN)
 _CLOSERS = frozenset(_CLOSE)
+
+
+def str_width(line: str) -> int:
+    """Columns of `line` as black counts them (wide characters count twice). black's own
+    measure is imported only for a line that is not ASCII: importing black costs more than
+    most builds spend formatting."""
+    if line.isascii():
+        return len(line)
+    from black.strings import str_width as black_width
+
+    return black_width(line)
 
 
 class Unsettled(Exception):

@@ -44,7 +44,7 @@ def test_valid_document_passes(where: str) -> None:
     doc = _doc()
     diags = Diagnostics()
     pending = PendingValidation(doc, "out/openapi.yaml", None, lambda: doc)
-    assert (pending.future is not None) == (where == "background")
+    assert (pending.worker is not None) == (where == "background")
     assert pending.finish(diags)
     assert diags.items == []
 
