@@ -18,6 +18,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from generator.diagnostics import Diagnostics, SourceRef
+from generator.pages import table_rule
 from generator.pages.pagedoc import (
     Fence,
     PageDoc,
@@ -35,6 +36,8 @@ HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTI
 
 def _make_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"maxNesting": 40}).use(front_matter_plugin).enable("table")
+    # One token per table instead of four per cell (see table_rule.py).
+    table_rule.use_table_rule(md)
     # Cell and paragraph text is kept raw; inline parsing would only cost time.
     md.disable("inline")
     return md
@@ -340,7 +343,7 @@ def _rule_fence(state: _State, tokens: list[Token], i: int) -> int:
 
 
 def _rule_table(state: _State, tokens: list[Token], i: int) -> int:
-    table, after = _read_table(state, tokens, i)
+    table = _read_table(state, tokens[i])
     header = [h.lower() for h in table.header]
     line0 = table.source.line - 1
     if header and header[0] == "path part":
@@ -370,11 +373,7 @@ def _rule_table(state: _State, tokens: list[Token], i: int) -> int:
     ):
         # A property table right under "## Response" with no body line (older pages).
         state.response.body_table = _merge(state, state.response.body_table, table)
-    return after
-
-
-def _line_of(token: Token) -> int:
-    return token.map[0] if token.map else 0
+    return i + 1
 
 
 def _merge(state: _State, existing: Table | None, table: Table) -> Table:
@@ -395,38 +394,17 @@ def _merge(state: _State, existing: Table | None, table: Table) -> Table:
     return existing
 
 
-def _read_table(state: _State, tokens: list[Token], i: int) -> tuple[Table, int]:
-    start = _line_of(tokens[i])
-    header: list[str] = []
-    rows: list[Row] = []
-    in_head = False
-    j = i + 1
-    while j < len(tokens) and tokens[j].type != "table_close":
-        tok = tokens[j]
-        if tok.type == "thead_open":
-            in_head = True
-        elif tok.type == "thead_close":
-            in_head = False
-        elif tok.type == "tr_open":
-            cells: list[str] = []
-            row_line0 = tok.map[0] if tok.map else start
-            j += 1
-            while j < len(tokens) and tokens[j].type != "tr_close":
-                if tokens[j].type == "inline":
-                    cells.append(tokens[j].content.strip())
-                j += 1
-            if in_head:
-                header = cells
-            else:
-                rows.append(_make_row(state, cells, row_line0, len(header)))
-        j += 1
+def _read_table(state: _State, token: Token) -> Table:
+    start = token.map[0] if token.map else 0
+    header: list[str] = token.meta["header"]
+    rows = [_make_row(state, cells, line0, len(header)) for line0, cells in token.meta["rows"]]
     table = Table(header=header, rows=rows, source=state.ref(start))
     if len(rows) > MAX_TABLE_ROWS:
         state.diags.add(
             "SOG205", f"table has {len(rows)} rows; the limit is {MAX_TABLE_ROWS}", table.source
         )
         table.rows = rows[:MAX_TABLE_ROWS]
-    return table, j + 1
+    return table
 
 
 def _make_row(state: _State, cells: list[str], line0: int, width: int) -> Row:
@@ -458,6 +436,29 @@ def _cell_spans(raw: str) -> list[tuple[int, str]]:
     Cells are split at unescaped pipes (`\\|` stays inside a cell); the optional leading and
     trailing pipes do not open a cell. An empty cell's column is just after its opening pipe.
     """
+    if "\\" in raw:
+        return _escaped_cell_spans(raw)
+    # No escapes (nearly every row): str.split finds the same cells as the loop below.
+    start = len(raw) - len(raw.lstrip())
+    if raw.startswith("|", start):
+        start += 1
+    end = len(raw.rstrip())
+    if end > start and raw[end - 1] == "|":
+        end -= 1
+    if start > end:
+        return []  # a line of spaces only
+    spans: list[tuple[int, str]] = []
+    for text in raw[start:end].split("|"):
+        cell = text.strip()
+        lead = len(text) - len(text.lstrip()) if cell else 0
+        spans.append((start + lead + 1, cell))
+        start += len(text) + 1
+    return spans
+
+
+def _escaped_cell_spans(raw: str) -> list[tuple[int, str]]:
+    """_cell_spans for a row with backslashes: a backslash keeps the next character in the
+    cell."""
     start = len(raw) - len(raw.lstrip())
     if raw.startswith("|", start):
         start += 1
@@ -484,7 +485,7 @@ _RULES: dict[str, _Rule] = {
     "heading_open": _rule_heading,
     "paragraph_open": _rule_paragraph,
     "fence": _rule_fence,
-    "table_open": _rule_table,
+    table_rule.TOKEN_TYPE: _rule_table,
 }
 
 
