@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import yaml
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore, normalize
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
@@ -38,9 +39,18 @@ def _make_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"maxNesting": 40}).use(front_matter_plugin).enable("table")
     # One token per table instead of four per cell (see table_rule.py).
     table_rule.use_table_rule(md)
-    # Cell and paragraph text is kept raw; inline parsing would only cost time.
-    md.disable("inline")
+    # Cell and paragraph text is kept raw; inline parsing would only cost time. text_join only
+    # joins the children of inline tokens, and without inline parsing there are none.
+    md.disable(["inline", "text_join"])
+    md.core.ruler.at("normalize", _normalize)
     return md
+
+
+def _normalize(state: StateCore) -> None:
+    """markdown-it's normalize (CR and CRLF to LF, NUL to U+FFFD), which rewrites the whole text
+    even when there is nothing to change: page text nearly never has a CR or a NUL."""
+    if "\r" in state.src or "\0" in state.src:
+        normalize(state)
 
 
 _MD = _make_parser()

@@ -89,13 +89,18 @@ def _delimiter_width(state: StateBlock, line: int) -> int:
 
 
 def _ends_table(state: StateBlock, line: int, end_line: int) -> bool:
-    """Whether a block that may interrupt a table starts on `line` (markdown-it asks the rules
-    that may interrupt a blockquote)."""
+    """Whether `line` ends the table's body: a blank line, or the start of a block that may
+    interrupt a table (markdown-it asks the rules that may interrupt a blockquote)."""
     pos = state.bMarks[line] + state.tShift[line]
-    if pos < state.eMarks[line] and state.src[pos] not in _TERMINATOR_STARTS:
-        return False  # the common case: a row; asking each rule costs much more
+    end = state.eMarks[line]
+    if pos == end:
+        return True  # blank; no interrupting rule matches a blank line, so no need to ask
+    if pos < end and state.src[pos] not in _TERMINATOR_STARTS:
+        return not state.src[pos:end].strip(MD_TRIM_CHARS)  # the common case: a row
     rules = state.md.block.ruler.getRules("blockquote")
-    return any(rule(state, line, end_line, True) for rule in rules)
+    if any(rule(state, line, end_line, True) for rule in rules):
+        return True
+    return not state.src[pos:end].strip(MD_TRIM_CHARS)
 
 
 def table_rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
@@ -123,9 +128,6 @@ def table_rule(state: StateBlock, start_line: int, end_line: int, silent: bool) 
     line = start_line + 2
     while line < end_line:
         if state.sCount[line] < state.blkIndent or _ends_table(state, line, end_line):
-            break
-        pos = state.bMarks[line] + state.tShift[line]
-        if not state.src[pos : state.eMarks[line]].strip(MD_TRIM_CHARS):
             break
         if state.is_code_block(line):
             break
