@@ -13,13 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import yaml
-from markdown_it import MarkdownIt
-from markdown_it.rules_core import StateCore, normalize
 from markdown_it.token import Token
-from mdit_py_plugins.front_matter import front_matter_plugin
 
 from generator.diagnostics import Diagnostics, SourceRef
 from generator.pages import table_rule
+from generator.pages.mdparser import make_parser
 from generator.pages.pagedoc import (
     Fence,
     PageDoc,
@@ -35,25 +33,7 @@ MAX_TABLE_ROWS = 5000
 HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
 
-def _make_parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"maxNesting": 40}).use(front_matter_plugin).enable("table")
-    # One token per table instead of four per cell (see table_rule.py).
-    table_rule.use_table_rule(md)
-    # Cell and paragraph text is kept raw; inline parsing would only cost time. text_join only
-    # joins the children of inline tokens, and without inline parsing there are none.
-    md.disable(["inline", "text_join"])
-    md.core.ruler.at("normalize", _normalize)
-    return md
-
-
-def _normalize(state: StateCore) -> None:
-    """markdown-it's normalize (CR and CRLF to LF, NUL to U+FFFD), which rewrites the whole text
-    even when there is nothing to change: page text nearly never has a CR or a NUL."""
-    if "\r" in state.src or "\0" in state.src:
-        normalize(state)
-
-
-_MD = _make_parser()
+_MD = make_parser()
 # libyaml's loader when present (same results, several times faster)
 _YAML_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -136,6 +116,8 @@ def _refuse_oversized_tables(state: _State) -> bool:
     with such a table is refused anyway (SOG205 is an error).
     """
     lines = state.lines
+    if len(lines) <= MAX_TABLE_ROWS + 2:
+        return False  # too short to hold a table over the limit (most pages)
     n = 1
     while n < len(lines):
         if "|" in lines[n - 1] and "-" in lines[n] and _TABLE_DELIMITER.match(lines[n]):
@@ -209,6 +191,10 @@ def _unsafe_yaml(text: str) -> tuple[int, int, str] | None:
     anchors and aliases (a "billion laughs" page expands exponentially) or deep nesting (the
     YAML loader recurses). The token scan is linear and does not build anything. Syntax errors
     are left to the loader, which reports them with their place."""
+    if "&" not in text and "*" not in text and sum(map(text.count, ":?-[{")) <= _MAX_YAML_DEPTH:
+        # No anchor or alias, and each nesting level needs one of these indicators: skip the
+        # scan, which costs as much as loading.
+        return None
     depth = 0
     try:
         for token in yaml.scan(text, Loader=_YAML_LOADER):
@@ -459,9 +445,8 @@ def _cell_spans(raw: str) -> list[tuple[int, str]]:
         return []  # a line of spaces only
     spans: list[tuple[int, str]] = []
     for text in raw[start:end].split("|"):
-        cell = text.strip()
-        lead = len(text) - len(text.lstrip()) if cell else 0
-        spans.append((start + lead + 1, cell))
+        rest = text.lstrip()
+        spans.append((start + (len(text) - len(rest) if rest else 0) + 1, rest.rstrip()))
         start += len(text) + 1
     return spans
 

@@ -1,0 +1,78 @@
+"""The markdown-it parser that stage 1 walks, set up to do only the work that can change the
+block tokens parse.py reads.
+
+Everything here is a speed-up with the same tokens as a plain setup (CommonMark, front matter,
+GFM tables, no inline parsing), except that each table is one token (see table_rule.py).
+"""
+
+from __future__ import annotations
+
+from markdown_it import MarkdownIt
+from markdown_it.parser_block import RuleFuncBlockType
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore, normalize
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from generator.pages import table_rule
+
+# The first characters (after indentation) of a line on which a block rule can match; rules
+# not named here (table, code, lheading, paragraph, and any unknown one) may match any line.
+_FIRST_CHARS = {
+    "front_matter": "-",
+    "fence": "`~",
+    "blockquote": ">",
+    "hr": "*-_",
+    "list": "*-+0123456789",
+    "reference": "[",
+    "html_block": "<",
+    "heading": "#",
+}
+
+
+def make_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"maxNesting": 40}).use(front_matter_plugin).enable("table")
+    # One token per table instead of four per cell.
+    table_rule.use_table_rule(md)
+    # Cell and paragraph text is kept raw; inline parsing would only cost time. text_join only
+    # joins the children of inline tokens, and without inline parsing there are none.
+    md.disable(["inline", "text_join"])
+    md.core.ruler.at("normalize", _normalize)
+    _use_dispatch(md)
+    return md
+
+
+def _normalize(state: StateCore) -> None:
+    """markdown-it's normalize (CR and CRLF to LF, NUL to U+FFFD), which rewrites the whole text
+    even when there is nothing to change: page text nearly never has a CR or a NUL."""
+    if "\r" in state.src or "\0" in state.src:
+        normalize(state)
+
+
+def _use_dispatch(md: MarkdownIt) -> None:
+    """Put a rule before all block rules that tries, in markdown-it's order, only the rules that
+    can match the line's first character.
+
+    markdown-it tries every rule on each block until one matches: a heading line went through
+    eight rules first. A rule skipped here is one that would have returned False without
+    touching the state. The rules stay in place for the checks that end paragraphs and tables.
+    """
+    ruler = md.block.ruler
+    names = ruler.get_active_rules()
+    rules = list(zip(names, ruler.getRules(""), strict=True))
+    any_line = [rule for name, rule in rules if name not in _FIRST_CHARS]
+    by_char: dict[str, list[RuleFuncBlockType]] = {}
+    for char in set("".join(_FIRST_CHARS.values())):
+        by_char[char] = [
+            rule for name, rule in rules if name not in _FIRST_CHARS or char in _FIRST_CHARS[name]
+        ]
+    every_rule = [rule for _, rule in rules]
+
+    def dispatch(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        pos = state.bMarks[start_line] + state.tShift[start_line]
+        if pos < state.eMarks[start_line]:
+            candidates = by_char.get(state.src[pos], any_line)
+        else:
+            candidates = every_rule
+        return any(rule(state, start_line, end_line, silent) for rule in candidates)
+
+    ruler.before(names[0], "dispatch", dispatch)
