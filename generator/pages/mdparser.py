@@ -7,10 +7,12 @@ GFM tables, no inline parsing), except that each table is one token (see table_r
 
 from __future__ import annotations
 
+from itertools import accumulate
+
 from markdown_it import MarkdownIt
 from markdown_it.parser_block import RuleFuncBlockType
 from markdown_it.rules_block import StateBlock
-from markdown_it.rules_core import StateCore, normalize
+from markdown_it.rules_core import StateCore, block, normalize
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from generator.pages import table_rule
@@ -37,6 +39,7 @@ def make_parser() -> MarkdownIt:
     # joins the children of inline tokens, and without inline parsing there are none.
     md.disable(["inline", "text_join"])
     md.core.ruler.at("normalize", _normalize)
+    md.core.ruler.at("block", _block)
     _use_dispatch(md)
     return md
 
@@ -46,6 +49,50 @@ def _normalize(state: StateCore) -> None:
     even when there is nothing to change: page text nearly never has a CR or a NUL."""
     if "\r" in state.src or "\0" in state.src:
         normalize(state)
+
+
+def _block(state: StateCore) -> None:
+    """markdown-it's block core rule, with the line marks worked out by str methods on whole
+    lines: StateBlock's own loop costs more than tokenizing a page of tables."""
+    if state.inlineMode or not state.src:
+        block(state)
+        return
+    # An empty text makes StateBlock set up everything else; then the marks are put in.
+    block_state = StateBlock("", state.md, state.env, state.tokens)
+    _set_line_marks(block_state, state.src)
+    state.md.block.tokenize(block_state, block_state.line, block_state.lineMax)
+
+
+def _set_line_marks(state: StateBlock, src: str) -> None:
+    """The marks StateBlock.__init__ computes: where each line begins and ends, its indentation
+    in characters (tShift) and in columns with tabs expanded (sCount)."""
+    lines = src.split("\n")
+    if not lines[-1].lstrip(" \t"):
+        # after a final newline, or a last line of only blanks: no line (as StateBlock does)
+        lines.pop()
+    ends = list(accumulate(len(line) + 1 for line in lines))
+    t_shift = [len(line) - len(line.lstrip(" \t")) for line in lines]
+    if "\t" in src:
+        s_count = [_columns(line[:n]) for line, n in zip(lines, t_shift, strict=True)]
+    else:
+        s_count = t_shift.copy()
+    length = len(src)
+    state.src = src
+    # the extra last entry is StateBlock's "fake line" at the end of the text
+    state.bMarks = [0, *ends[:-1], length] if ends else [length]
+    state.eMarks = [end - 1 for end in ends] + [length]
+    state.tShift = [*t_shift, 0]
+    state.sCount = [*s_count, 0]
+    state.bsCount = [0] * (len(lines) + 1)
+    state.lineMax = len(lines)
+
+
+def _columns(indent: str) -> int:
+    """The width of leading blanks, a tab going to the next multiple of 4."""
+    width = 0
+    for char in indent:
+        width += 4 - width % 4 if char == "\t" else 1
+    return width
 
 
 def _use_dispatch(md: MarkdownIt) -> None:

@@ -405,10 +405,12 @@ def _read_table(state: _State, token: Token) -> Table:
 
 def _make_row(state: _State, cells: list[str], line0: int, width: int) -> Row:
     raw = state.lines[line0] if line0 < len(state.lines) else ""
-    spans = _cell_spans(raw)
-    cols = [spans[n][0] if n < len(spans) else 1 for n in range(len(cells))]
+    starts = _cell_starts(raw)
+    written = len(starts)
+    cols = starts[: len(cells)]
+    if written < len(cells):
+        cols += [1] * (len(cells) - written)
     row = Row(cells=cells, source=state.ref(line0), cell_cols=cols)
-    written = len(spans)
     if written < width:
         state.diags.add(
             "SOG201",
@@ -421,57 +423,53 @@ def _make_row(state: _State, cells: list[str], line0: int, width: int) -> Row:
             "SOG201",
             f"table row has {written} cells; the header has {width} (the extra cells are ignored;"
             " write a | inside a cell as \\|)",
-            state.ref(line0, spans[width][0]),
+            state.ref(line0, starts[width]),
         )
     return row
 
 
-def _cell_spans(raw: str) -> list[tuple[int, str]]:
-    """The cells of a written table row: (1-based column of the cell's text, text).
+def _cell_starts(raw: str) -> list[int]:
+    """Where the cells of a written table row start: the 1-based column of each cell's text.
 
     Cells are split at unescaped pipes (`\\|` stays inside a cell); the optional leading and
     trailing pipes do not open a cell. An empty cell's column is just after its opening pipe.
     """
-    if "\\" in raw:
-        return _escaped_cell_spans(raw)
-    # No escapes (nearly every row): str.split finds the same cells as the loop below.
     start = len(raw) - len(raw.lstrip())
     if raw.startswith("|", start):
         start += 1
     end = len(raw.rstrip())
+    if "\\" in raw:
+        return _escaped_cell_starts(raw, start, end)
+    # No escapes (nearly every row): str.split finds the cells.
     if end > start and raw[end - 1] == "|":
         end -= 1
     if start > end:
-        return []  # a line of spaces only
-    spans: list[tuple[int, str]] = []
+        return []  # a line of blanks only
+    starts: list[int] = []
     for text in raw[start:end].split("|"):
         rest = text.lstrip()
-        spans.append((start + (len(text) - len(rest) if rest else 0) + 1, rest.rstrip()))
+        starts.append(start + (len(text) - len(rest) if rest else 0) + 1)
         start += len(text) + 1
-    return spans
+    return starts
 
 
-def _escaped_cell_spans(raw: str) -> list[tuple[int, str]]:
-    """_cell_spans for a row with backslashes: a backslash keeps the next character in the
-    cell."""
-    start = len(raw) - len(raw.lstrip())
-    if raw.startswith("|", start):
-        start += 1
-    end = len(raw.rstrip())
+def _escaped_cell_starts(raw: str, start: int, end: int) -> list[int]:
+    """_cell_starts for a row with backslashes: a backslash keeps the next character in the
+    cell, and one before the trailing pipe keeps that pipe in the last cell."""
     if end > start and raw[end - 1] == "|" and raw[end - 2 : end] != "\\|":
         end -= 1
-    spans: list[tuple[int, str]] = []
+    starts: list[int] = []
     cell_start = i = start
     while i <= end:
         if i == end or raw[i] == "|":
             text = raw[cell_start:i]
             lead = len(text) - len(text.lstrip()) if text.strip() else 0
-            spans.append((cell_start + lead + 1, text.strip()))
+            starts.append(cell_start + lead + 1)
             cell_start = i + 1
         elif raw[i] == "\\":
             i += 1  # an escaped character, `\\|` included, stays in the cell
         i += 1
-    return spans
+    return starts
 
 
 _Rule = Callable[[_State, list[Token], int], int]

@@ -48,10 +48,10 @@ def _escaped_split(text: str) -> list[str]:
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 
 
-def _columns(state: StateBlock, line: int) -> list[str]:
-    """The cells of a header or body line: split, without an empty first and last cell."""
-    text = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
-    columns = _escaped_split(text.strip(MD_TRIM_CHARS))
+def _cells(text: str) -> list[str]:
+    """The cells of a header or body line (trimmed): split, without an empty first and last
+    cell."""
+    columns = _escaped_split(text)
     if columns and columns[0] == "":
         columns.pop(0)
     if columns and columns[-1] == "":
@@ -88,19 +88,11 @@ def _delimiter_width(state: StateBlock, line: int) -> int:
     return width
 
 
-def _ends_table(state: StateBlock, line: int, end_line: int) -> bool:
-    """Whether `line` ends the table's body: a blank line, or the start of a block that may
-    interrupt a table (markdown-it asks the rules that may interrupt a blockquote)."""
-    pos = state.bMarks[line] + state.tShift[line]
-    end = state.eMarks[line]
-    if pos == end:
-        return True  # blank; no interrupting rule matches a blank line, so no need to ask
-    if pos < end and state.src[pos] not in _TERMINATOR_STARTS:
-        return not state.src[pos:end].strip(MD_TRIM_CHARS)  # the common case: a row
+def _interrupted(state: StateBlock, line: int, end_line: int) -> bool:
+    """Whether a block that may interrupt a table starts on `line` (markdown-it asks the rules
+    that may interrupt a blockquote)."""
     rules = state.md.block.ruler.getRules("blockquote")
-    if any(rule(state, line, end_line, True) for rule in rules):
-        return True
-    return not state.src[pos:end].strip(MD_TRIM_CHARS)
+    return any(rule(state, line, end_line, True) for rule in rules)
 
 
 def table_rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
@@ -112,10 +104,11 @@ def table_rule(state: StateBlock, start_line: int, end_line: int, silent: bool) 
     width = _delimiter_width(state, delimiter_line)
     if not width:
         return False
-    head = state.src[state.bMarks[start_line] + state.tShift[start_line] : state.eMarks[start_line]]
+    src, b_marks, e_marks, t_shift = state.src, state.bMarks, state.eMarks, state.tShift
+    head = src[b_marks[start_line] + t_shift[start_line] : e_marks[start_line]]
     if "|" not in head or state.is_code_block(start_line):
         return False
-    header = _columns(state, start_line)
+    header = _cells(head.strip(MD_TRIM_CHARS))
     if len(header) != width:
         return False
     if silent:
@@ -127,17 +120,26 @@ def table_rule(state: StateBlock, start_line: int, end_line: int, silent: bool) 
     autocompleted = 0
     line = start_line + 2
     while line < end_line:
-        if state.sCount[line] < state.blkIndent or _ends_table(state, line, end_line):
+        # the body ends as markdown-it's does: at a line indented less than the block, a block
+        # that may interrupt the table, a blank line, or an indented (code) line
+        if state.sCount[line] < state.blkIndent:
             break
-        if state.is_code_block(line):
+        pos, end = b_marks[line] + t_shift[line], e_marks[line]
+        if pos == end:
+            break  # blank (no interrupting rule matches a blank line)
+        if (pos > end or src[pos] in _TERMINATOR_STARTS) and _interrupted(state, line, end_line):
+            break  # a row's first character seldom lets any rule match: ask only then
+        text = src[pos:end].strip(MD_TRIM_CHARS)
+        if not text or state.is_code_block(line):
             break
-        columns = _columns(state, line)
+        columns = _cells(text)
         autocompleted += width - len(columns)
         if autocompleted > _MAX_AUTOCOMPLETED_CELLS:
             break
-        if len(columns) < width:
-            columns += [""] * (width - len(columns))
-        rows.append((line, [column.strip() for column in columns[:width]]))
+        cells = [column.strip() for column in columns[:width]]
+        if len(cells) < width:
+            cells += [""] * (width - len(cells))
+        rows.append((line, cells))
         line += 1
 
     token = state.push(TOKEN_TYPE, "table", 0)
