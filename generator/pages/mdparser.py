@@ -15,7 +15,7 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore, block, normalize
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from generator.pages import table_rule
+from generator.pages import heading_rule, table_rule
 
 # The first characters (after indentation) of a line on which a block rule can match; rules
 # not named here (table, code, lheading, paragraph, and any unknown one) may match any line.
@@ -33,8 +33,9 @@ _FIRST_CHARS = {
 
 def make_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"maxNesting": 40}).use(front_matter_plugin).enable("table")
-    # One token per table instead of four per cell.
+    # One token per table instead of four per cell, and one per heading instead of three.
     table_rule.use_table_rule(md)
+    heading_rule.use_heading_rule(md)
     # Cell and paragraph text is kept raw; inline parsing would only cost time. text_join only
     # joins the children of inline tokens, and without inline parsing there are none.
     md.disable(["inline", "text_join"])
@@ -70,7 +71,7 @@ def _set_line_marks(state: StateBlock, src: str) -> None:
     if not lines[-1].lstrip(" \t"):
         # after a final newline, or a last line of only blanks: no line (as StateBlock does)
         lines.pop()
-    ends = list(accumulate(len(line) + 1 for line in lines))
+    ends = list(accumulate([len(line) + 1 for line in lines]))
     t_shift = [len(line) - len(line.lstrip(" \t")) for line in lines]
     if "\t" in src:
         s_count = [_columns(line[:n]) for line, n in zip(lines, t_shift, strict=True)]

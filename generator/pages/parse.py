@@ -16,7 +16,7 @@ import yaml
 from markdown_it.token import Token
 
 from generator.diagnostics import Diagnostics, SourceRef
-from generator.pages import table_rule
+from generator.pages import heading_rule, table_rule
 from generator.pages.mdparser import make_parser
 from generator.pages.pagedoc import (
     Fence,
@@ -233,16 +233,27 @@ def _scalar_text(value: object) -> str:
 
 
 def _rule_heading(state: _State, tokens: list[Token], i: int) -> int:
+    """An ATX heading (`## Response`): one token (heading_rule.py)."""
+    token = tokens[i]
+    _heading(state, token.tag, token.content.strip(), token.map[0] if token.map else 0)
+    return i + 1
+
+
+def _rule_setext_heading(state: _State, tokens: list[Token], i: int) -> int:
+    """A setext heading (a line underlined with === or ---): heading_open, inline, close."""
     token = tokens[i]
     text = tokens[i + 1].content.strip() if i + 1 < len(tokens) else ""
-    line0 = token.map[0] if token.map else 0
-    after = i + 3  # heading_open, inline, heading_close
-    if token.tag == "h1" and not state.title:
+    _heading(state, token.tag, text, token.map[0] if token.map else 0)
+    return i + 3
+
+
+def _heading(state: _State, tag: str, text: str, line0: int) -> None:
+    if tag == "h1" and not state.title:
         state.title = text
-        return after
-    kind = _section_of_heading(token.tag, text)
+        return
+    kind = _section_of_heading(tag, text)
     if kind is None:
-        return after  # a pseudo-heading: stays part of the description lines
+        return  # a pseudo-heading: stays part of the description lines
     state.end_description(line0)
     state.section = kind
     ref = state.ref(line0, 1)
@@ -255,7 +266,6 @@ def _rule_heading(state: _State, tokens: list[Token], i: int) -> int:
         state.response = ResponseSection(label=label.strip(), source=ref)
     elif kind == "response_body":
         _set_response_body(state, text, ref)
-    return after
 
 
 def _section_of_heading(tag: str, text: str) -> str | None:
@@ -475,7 +485,8 @@ def _escaped_cell_starts(raw: str, start: int, end: int) -> list[int]:
 _Rule = Callable[[_State, list[Token], int], int]
 _RULES: dict[str, _Rule] = {
     "front_matter": _rule_front_matter,
-    "heading_open": _rule_heading,
+    heading_rule.TOKEN_TYPE: _rule_heading,
+    "heading_open": _rule_setext_heading,
     "paragraph_open": _rule_paragraph,
     "fence": _rule_fence,
     table_rule.TOKEN_TYPE: _rule_table,
