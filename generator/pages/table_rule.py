@@ -98,13 +98,16 @@ def _interrupted(state: StateBlock, line: int, end_line: int) -> bool:
 def table_rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
     if start_line + 2 > end_line:
         return False
+    src, b_marks, e_marks, t_shift = state.src, state.bMarks, state.eMarks, state.tShift
     delimiter_line = start_line + 1
+    pos = b_marks[delimiter_line] + t_shift[delimiter_line]
+    if pos >= e_marks[delimiter_line] or src[pos] not in "|-:":
+        return False  # the quick answer for most blocks: no delimiter row below
     if state.sCount[delimiter_line] < state.blkIndent or state.is_code_block(delimiter_line):
         return False
     width = _delimiter_width(state, delimiter_line)
     if not width:
         return False
-    src, b_marks, e_marks, t_shift = state.src, state.bMarks, state.eMarks, state.tShift
     head = src[b_marks[start_line] + t_shift[start_line] : e_marks[start_line]]
     if "|" not in head or state.is_code_block(start_line):
         return False
