@@ -121,6 +121,9 @@ def _use_dispatch(md: MarkdownIt) -> None:
             candidates = by_char.get(state.src[pos], any_line)
         else:
             candidates = every_rule
-        return any(rule(state, start_line, end_line, silent) for rule in candidates)
+        for rule in candidates:  # noqa: SIM110 (a loop costs less than any() over a generator)
+            if rule(state, start_line, end_line, silent):
+                return True
+        return False
 
     ruler.before(names[0], "dispatch", dispatch)
