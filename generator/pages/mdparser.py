@@ -19,8 +19,9 @@ from generator.pages import heading_rule, table_rule
 
 # The first characters (after indentation) of a line on which a block rule can match; rules
 # not named here (table, code, lheading, paragraph, and any unknown one) may match any line.
+# front_matter is not named: on line 0 it looks at the text's first character, not the block's
+# (in `- ---` the list item's block starts with `---` and is taken for front matter).
 _FIRST_CHARS = {
-    "front_matter": "-",
     "fence": "`~",
     "blockquote": ">",
     "hr": "*-_",
