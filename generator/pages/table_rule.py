@@ -27,7 +27,8 @@ _MAX_AUTOCOMPLETED_CELLS = 0x10000
 _DELIMITER_CELL = re.compile(r"^:?-+:?$")
 _DELIMITER_ROW = re.compile(r"[-:| \t]*")
 # Every first character with which a rule that ends a table (fence, blockquote, hr, list,
-# html_block, heading, front matter) can match; a row starting with another one cannot end it.
+# html_block, heading) can match; a row starting with another one cannot end it. (Front matter
+# also ends a table, but only on line 0, which is never a row.)
 _TERMINATOR_STARTS = frozenset("`~>*-_+<#0123456789")
 
 
