@@ -21,8 +21,6 @@ from generator.pages import heading_rule, table_rule
 
 # The first characters (after indentation) of a line on which a block rule can match; rules
 # not named here (table, code, lheading, paragraph, and any unknown one) may match any line.
-# front_matter is not named: on line 0 it looks at the text's first character, not the block's
-# (in `- ---` the list item's block starts with `---` and is taken for front matter).
 _FIRST_CHARS = {
     "fence": "`~",
     "blockquote": ">",
@@ -32,6 +30,10 @@ _FIRST_CHARS = {
     "html_block": "<",
     "heading": "#",
 }
+# Rules that match only on the text's first line. On line 0 every rule is tried: front matter
+# looks at the text's first character, not the block's (in `- |---|` the list item's block,
+# `|---|`, is taken for front matter).
+_LINE_0_ONLY = frozenset({"front_matter"})
 
 
 def make_parser() -> MarkdownIt:
@@ -101,7 +103,7 @@ def _columns(indent: str) -> int:
 
 def _use_dispatch(md: MarkdownIt) -> None:
     """Put a rule before all block rules that tries, in markdown-it's order, only the rules that
-    can match the line's first character.
+    can match the line's first character (all of them on line 0).
 
     markdown-it tries every rule on each block until one matches: a heading line went through
     eight rules first. A rule skipped here is one that would have returned False without
@@ -109,18 +111,18 @@ def _use_dispatch(md: MarkdownIt) -> None:
     """
     ruler = md.block.ruler
     names = ruler.get_active_rules()
-    rules = list(zip(names, ruler.getRules(""), strict=True))
+    every_rule = list(ruler.getRules(""))  # a copy: the ruler rebuilds its lists on changes
+    rules = [(n, r) for n, r in zip(names, every_rule, strict=True) if n not in _LINE_0_ONLY]
     any_line = [rule for name, rule in rules if name not in _FIRST_CHARS]
     by_char: dict[str, list[RuleFuncBlockType]] = {}
     for char in set("".join(_FIRST_CHARS.values())):
         by_char[char] = [
             rule for name, rule in rules if name not in _FIRST_CHARS or char in _FIRST_CHARS[name]
         ]
-    every_rule = [rule for _, rule in rules]
 
     def dispatch(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
         pos = state.bMarks[start_line] + state.tShift[start_line]
-        if pos < state.eMarks[start_line]:
+        if pos < state.eMarks[start_line] and start_line:
             candidates = by_char.get(state.src[pos], any_line)
         else:
             candidates = every_rule
