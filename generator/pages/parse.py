@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import yaml
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from mdit_py_plugins.front_matter import front_matter_plugin
 
 from generator.diagnostics import Diagnostics, SourceRef
+from generator.pages import heading_rule, table_rule
+from generator.pages.mdparser import make_parser
 from generator.pages.pagedoc import (
     Fence,
     PageDoc,
@@ -33,14 +33,7 @@ MAX_TABLE_ROWS = 5000
 HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
 
-def _make_parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"maxNesting": 40}).use(front_matter_plugin).enable("table")
-    # Cell and paragraph text is kept raw; inline parsing would only cost time.
-    md.disable("inline")
-    return md
-
-
-_MD = _make_parser()
+_MD = make_parser()
 # libyaml's loader when present (same results, several times faster)
 _YAML_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -123,6 +116,8 @@ def _refuse_oversized_tables(state: _State) -> bool:
     with such a table is refused anyway (SOG205 is an error).
     """
     lines = state.lines
+    if len(lines) <= MAX_TABLE_ROWS + 2:
+        return False  # too short to hold a table over the limit (most pages)
     n = 1
     while n < len(lines):
         if "|" in lines[n - 1] and "-" in lines[n] and _TABLE_DELIMITER.match(lines[n]):
@@ -196,6 +191,10 @@ def _unsafe_yaml(text: str) -> tuple[int, int, str] | None:
     anchors and aliases (a "billion laughs" page expands exponentially) or deep nesting (the
     YAML loader recurses). The token scan is linear and does not build anything. Syntax errors
     are left to the loader, which reports them with their place."""
+    if "&" not in text and "*" not in text and sum(map(text.count, ":?-[{")) <= _MAX_YAML_DEPTH:
+        # No anchor or alias, and each nesting level needs one of these indicators: skip the
+        # scan, which costs as much as loading.
+        return None
     depth = 0
     try:
         for token in yaml.scan(text, Loader=_YAML_LOADER):
@@ -234,16 +233,27 @@ def _scalar_text(value: object) -> str:
 
 
 def _rule_heading(state: _State, tokens: list[Token], i: int) -> int:
+    """An ATX heading (`## Response`): one token (heading_rule.py)."""
+    token = tokens[i]
+    _heading(state, token.tag, token.content.strip(), token.map[0] if token.map else 0)
+    return i + 1
+
+
+def _rule_setext_heading(state: _State, tokens: list[Token], i: int) -> int:
+    """A setext heading (a line underlined with === or ---): heading_open, inline, close."""
     token = tokens[i]
     text = tokens[i + 1].content.strip() if i + 1 < len(tokens) else ""
-    line0 = token.map[0] if token.map else 0
-    after = i + 3  # heading_open, inline, heading_close
-    if token.tag == "h1" and not state.title:
+    _heading(state, token.tag, text, token.map[0] if token.map else 0)
+    return i + 3
+
+
+def _heading(state: _State, tag: str, text: str, line0: int) -> None:
+    if tag == "h1" and not state.title:
         state.title = text
-        return after
-    kind = _section_of_heading(token.tag, text)
+        return
+    kind = _section_of_heading(tag, text)
     if kind is None:
-        return after  # a pseudo-heading: stays part of the description lines
+        return  # a pseudo-heading: stays part of the description lines
     state.end_description(line0)
     state.section = kind
     ref = state.ref(line0, 1)
@@ -256,7 +266,6 @@ def _rule_heading(state: _State, tokens: list[Token], i: int) -> int:
         state.response = ResponseSection(label=label.strip(), source=ref)
     elif kind == "response_body":
         _set_response_body(state, text, ref)
-    return after
 
 
 def _section_of_heading(tag: str, text: str) -> str | None:
@@ -340,7 +349,7 @@ def _rule_fence(state: _State, tokens: list[Token], i: int) -> int:
 
 
 def _rule_table(state: _State, tokens: list[Token], i: int) -> int:
-    table, after = _read_table(state, tokens, i)
+    table = _read_table(state, tokens[i])
     header = [h.lower() for h in table.header]
     line0 = table.source.line - 1
     if header and header[0] == "path part":
@@ -370,11 +379,7 @@ def _rule_table(state: _State, tokens: list[Token], i: int) -> int:
     ):
         # A property table right under "## Response" with no body line (older pages).
         state.response.body_table = _merge(state, state.response.body_table, table)
-    return after
-
-
-def _line_of(token: Token) -> int:
-    return token.map[0] if token.map else 0
+    return i + 1
 
 
 def _merge(state: _State, existing: Table | None, table: Table) -> Table:
@@ -395,46 +400,27 @@ def _merge(state: _State, existing: Table | None, table: Table) -> Table:
     return existing
 
 
-def _read_table(state: _State, tokens: list[Token], i: int) -> tuple[Table, int]:
-    start = _line_of(tokens[i])
-    header: list[str] = []
-    rows: list[Row] = []
-    in_head = False
-    j = i + 1
-    while j < len(tokens) and tokens[j].type != "table_close":
-        tok = tokens[j]
-        if tok.type == "thead_open":
-            in_head = True
-        elif tok.type == "thead_close":
-            in_head = False
-        elif tok.type == "tr_open":
-            cells: list[str] = []
-            row_line0 = tok.map[0] if tok.map else start
-            j += 1
-            while j < len(tokens) and tokens[j].type != "tr_close":
-                if tokens[j].type == "inline":
-                    cells.append(tokens[j].content.strip())
-                j += 1
-            if in_head:
-                header = cells
-            else:
-                rows.append(_make_row(state, cells, row_line0, len(header)))
-        j += 1
+def _read_table(state: _State, token: Token) -> Table:
+    start = token.map[0] if token.map else 0
+    header: list[str] = token.meta["header"]
+    rows = [_make_row(state, cells, line0, len(header)) for line0, cells in token.meta["rows"]]
     table = Table(header=header, rows=rows, source=state.ref(start))
     if len(rows) > MAX_TABLE_ROWS:
         state.diags.add(
             "SOG205", f"table has {len(rows)} rows; the limit is {MAX_TABLE_ROWS}", table.source
         )
         table.rows = rows[:MAX_TABLE_ROWS]
-    return table, j + 1
+    return table
 
 
 def _make_row(state: _State, cells: list[str], line0: int, width: int) -> Row:
     raw = state.lines[line0] if line0 < len(state.lines) else ""
-    spans = _cell_spans(raw)
-    cols = [spans[n][0] if n < len(spans) else 1 for n in range(len(cells))]
+    starts = _cell_starts(raw)
+    written = len(starts)
+    cols = starts[: len(cells)]
+    if written < len(cells):
+        cols += [1] * (len(cells) - written)
     row = Row(cells=cells, source=state.ref(line0), cell_cols=cols)
-    written = len(spans)
     if written < width:
         state.diags.add(
             "SOG201",
@@ -447,13 +433,13 @@ def _make_row(state: _State, cells: list[str], line0: int, width: int) -> Row:
             "SOG201",
             f"table row has {written} cells; the header has {width} (the extra cells are ignored;"
             " write a | inside a cell as \\|)",
-            state.ref(line0, spans[width][0]),
+            state.ref(line0, starts[width]),
         )
     return row
 
 
-def _cell_spans(raw: str) -> list[tuple[int, str]]:
-    """The cells of a written table row: (1-based column of the cell's text, text).
+def _cell_starts(raw: str) -> list[int]:
+    """Where the cells of a written table row start: the 1-based column of each cell's text.
 
     Cells are split at unescaped pipes (`\\|` stays inside a cell); the optional leading and
     trailing pipes do not open a cell. An empty cell's column is just after its opening pipe.
@@ -462,29 +448,48 @@ def _cell_spans(raw: str) -> list[tuple[int, str]]:
     if raw.startswith("|", start):
         start += 1
     end = len(raw.rstrip())
+    if "\\" in raw:
+        return _escaped_cell_starts(raw, start, end)
+    # No escapes (nearly every row): str.split finds the cells.
+    if end > start and raw[end - 1] == "|":
+        end -= 1
+    if start > end:
+        return []  # a line of blanks only
+    starts: list[int] = []
+    for text in raw[start:end].split("|"):
+        rest = text.lstrip()
+        starts.append(start + (len(text) - len(rest) if rest else 0) + 1)
+        start += len(text) + 1
+    return starts
+
+
+def _escaped_cell_starts(raw: str, start: int, end: int) -> list[int]:
+    """_cell_starts for a row with backslashes: a backslash keeps the next character in the
+    cell, and one before the trailing pipe keeps that pipe in the last cell."""
     if end > start and raw[end - 1] == "|" and raw[end - 2 : end] != "\\|":
         end -= 1
-    spans: list[tuple[int, str]] = []
+    starts: list[int] = []
     cell_start = i = start
     while i <= end:
         if i == end or raw[i] == "|":
             text = raw[cell_start:i]
             lead = len(text) - len(text.lstrip()) if text.strip() else 0
-            spans.append((cell_start + lead + 1, text.strip()))
+            starts.append(cell_start + lead + 1)
             cell_start = i + 1
         elif raw[i] == "\\":
             i += 1  # an escaped character, `\\|` included, stays in the cell
         i += 1
-    return spans
+    return starts
 
 
 _Rule = Callable[[_State, list[Token], int], int]
 _RULES: dict[str, _Rule] = {
     "front_matter": _rule_front_matter,
-    "heading_open": _rule_heading,
+    heading_rule.TOKEN_TYPE: _rule_heading,
+    "heading_open": _rule_setext_heading,
     "paragraph_open": _rule_paragraph,
     "fence": _rule_fence,
-    "table_open": _rule_table,
+    table_rule.TOKEN_TYPE: _rule_table,
 }
 
 

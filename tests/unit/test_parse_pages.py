@@ -648,3 +648,30 @@ def test_bad_yaml_names_where_the_construct_began() -> None:
     p = parse(page_text(front="title: x\nuid: [unclosed\ngenerated: true"))
     (d,) = p.diags.items
     assert d.code == "SOG101" and "starts at line 3" in d.message
+
+
+def test_row_ending_in_an_escaped_pipe_keeps_it_in_the_last_cell() -> None:
+    body = AGENT_BODY.replace("| Status | String |  |", "| Status | String \\|")
+    text = page_text(body=body)
+    p = parse(text)
+    (d,) = [d for d in p.diags if d.code == "SOG201"]
+    assert "2 cells; the header has 3" in d.message
+    assert p.doc is not None and p.doc.request_body is not None
+    assert p.doc.request_body.table is not None
+    row = p.doc.request_body.table.rows[1]
+    assert row.cells == ["Status", "String |", ""]
+    line = text.split("\n")[row.source.line - 1]
+    assert line[row.cell_cols[1] - 1 :] == "String \\|"
+    assert row.cell_cols[2] == 1  # no third cell written
+
+
+def test_cell_columns_with_and_without_backslashes_agree() -> None:
+    plain = "| a |  b  ||c|"
+    escaped = "| a |  b  ||c\\\\|"  # backslashes take the slower, character-by-character path
+    for line in (plain, escaped):
+        p = parse(page_text(body=AGENT_BODY.replace("| Status | String |  |", line)))
+        assert p.doc is not None and p.doc.request_body is not None
+        assert p.doc.request_body.table is not None
+        row = p.doc.request_body.table.rows[1]
+        assert row.cell_cols == [3, 8, 12]
+        assert row.cells[2] == ""
