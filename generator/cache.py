@@ -26,9 +26,12 @@ from collections.abc import Iterable
 from importlib.metadata import version as _dist_version
 from pathlib import Path
 
-# Worker pools start from a small server process rather than forking the whole build, so the
-# workers do not each carry a copy of the pages and model (peak memory).
-POOL_CONTEXT = multiprocessing.get_context("forkserver")
+# The parse pool is forked: it starts before any page is parsed, when this process is still
+# small, so each worker is a small copy and no fork server or resource tracker process is
+# needed. Where fork is not available, a fork server.
+POOL_CONTEXT = multiprocessing.get_context(
+    "fork" if "fork" in multiprocessing.get_all_start_methods() else "forkserver"
+)
 
 # Bump when a cached object's shape changes; old entries are then simply not found.
 CACHE_FORMAT = "1"

@@ -227,22 +227,22 @@ def render_all(
     clock = _Clock(outcome.timings)
     doc = emit_openapi(api, options.openapi_version)
     clock.lap("openapi")
-    # Validated in the background while the files are serialised and the client rendered.
+    reported = len(outcome.diags.items)
+    yaml_text, json_text = to_texts_cached(doc, cache)
+    for target, text in (("openapi.yaml", yaml_text), ("openapi.json", json_text)):
+        emit(target, text.encode())
+    del yaml_text, json_text, text
+    clock.lap("serialize")
+    # Validated in the background while the client is rendered; started after serialising,
+    # so the worker and the texts are not in memory at the same time.
     validation = PendingValidation(
         doc,
         str(options.out / "openapi.yaml"),
         cache,
         lambda: emit_openapi(api, options.openapi_version),
     )
-    clock.lap("validate")
-    reported = len(outcome.diags.items)
-    yaml_text, json_text = to_texts_cached(doc, cache)
     del doc
-    emit("openapi.yaml", yaml_text.encode())
-    del yaml_text
-    emit("openapi.json", json_text.encode())
-    del json_text
-    clock.lap("serialize")
+    clock.lap("validate")
     if options.with_client:
         _render_client(options, outcome, api, emit, cache)
         clock.lap("render")
