@@ -106,31 +106,34 @@ class BuildCache:
 
     def __init__(self, root: Path | None, enabled: bool = True) -> None:
         self.root = root or default_cache_dir()
+        self._root = str(self.root)
         # What the cache holds decides what is generated (and parsed pages are unpickled), so
         # a folder that anyone else may write to is not used at all.
         self.enabled = enabled and _private_folder(self.root)
 
     # --- generic blobs ---
 
-    def _path(self, layer: str, key: str) -> Path:
-        return self.root / layer / key[:2] / key[2:]
+    def _path(self, layer: str, key: str) -> str:
+        # str paths, not Path objects: a rebuild looks up thousands of entries
+        return os.path.join(self._root, layer, key[:2], key[2:])
 
     def get(self, layer: str, key: str) -> bytes | None:
         if not self.enabled:
             return None
         try:
-            data = self._path(layer, key).read_bytes()
-        except OSError:
+            with open(self._path(layer, key), "rb") as handle:
+                return handle.read()
+        except (OSError, ValueError):
             return None
-        return data
 
     def put(self, layer: str, key: str, data: bytes) -> None:
         if not self.enabled:
             return
         path = self._path(layer, key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            folder = os.path.dirname(path)
+            os.makedirs(folder, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
             os.replace(tmp, path)

@@ -20,6 +20,7 @@ than clever - there is no dictionary of known words:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import keyword
 import re
@@ -329,6 +330,7 @@ def shorten(ident: str, max_len: int) -> str:
     return f"{head}_{tag}"
 
 
+@functools.lru_cache(maxsize=65536)  # pure; the same names come back for every group and model
 def python_identifier(
     name: str,
     *,
