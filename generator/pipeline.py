@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from generator.background import Background
 from generator.cache import (
     POOL_CONTEXT,
     BuildCache,
@@ -301,7 +302,14 @@ def build(options: Options) -> Outcome:
         return outcome
     try:
         with StagedOutput(options.out, _known_files(record)) as staged:
-            render_all(options, outcome, staged.put, cache)
+            with Background() as writer:
+                if cache is not None:
+                    cache.background = writer
+                try:
+                    render_all(options, outcome, lambda *f: writer.submit(staged.put, *f), cache)
+                finally:
+                    if cache is not None:
+                        cache.background = None
             if outcome.failed(options.strict) or not outcome.produced:
                 return outcome  # nothing is written when anything failed
             clock = _Clock(outcome.timings)

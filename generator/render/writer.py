@@ -14,20 +14,10 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 MANIFEST = ".sogen-manifest.json"
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_FILE_MODE = 0o666 & ~_umask()
 
 
 class UnsafePathError(ValueError):
@@ -256,15 +246,26 @@ class StagedOutput:
 
 
 def _put_file(target: Path, data: bytes) -> bool:
-    """Write `target` in the stage unless it already holds these bytes; True when written."""
+    """Write `target` in the stage unless it already holds these bytes; True when written.
+
+    The stage is ours alone and is swapped in whole or thrown away, so a file is written in
+    place; what is there is a hard link to OUT's file, which is unlinked first, so OUT's inode
+    is never written through."""
     try:
         if target.read_bytes() == data:
             return False
+        target.unlink()
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
     except OSError:
-        pass
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(target, data)  # replaces the link: the old inode in OUT is untouched
+        target.unlink(missing_ok=True)
+    _write_file(target, data)
     return True
+
+
+def _write_file(target: Path, data: bytes) -> None:
+    with open(target, "xb") as handle:  # "x": never through anything planted meanwhile
+        handle.write(data)
 
 
 def write_output(out: Path, files: dict[str, bytes]) -> WriteReport:
@@ -319,18 +320,6 @@ def _recover(out: Path) -> None:
         os.rename(backup, out)
     elif backup.exists():
         shutil.rmtree(backup, ignore_errors=True)
-
-
-def _atomic_write(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".sogen-", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; generated files are ordinary files
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _prune_empty(folder: Path, out: Path) -> None:

@@ -73,7 +73,7 @@ def test_exception_inside_rendering_changes_nothing(
 
 
 def _failing_after(count: int, exc: BaseException) -> Callable[[Path, bytes], None]:
-    real = writer._atomic_write
+    real = writer._write_file
     calls = {"n": 0}
 
     def write(target: Path, data: bytes) -> None:
@@ -91,7 +91,7 @@ def test_disk_full_mid_write_changes_nothing(
 ) -> None:
     pages, out, before = previous
     full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-    monkeypatch.setattr(writer, "_atomic_write", _failing_after(after, full))
+    monkeypatch.setattr(writer, "_write_file", _failing_after(after, full))
     result = run_cli("build", pages, "-o", out, "--no-cache")
     assert result.code == 1
     assert_clean_diagnostics(result.err)
@@ -104,7 +104,7 @@ def test_ctrl_c_mid_write_changes_nothing(
     previous: tuple[Path, Path, dict], monkeypatch: pytest.MonkeyPatch, after: int
 ) -> None:
     pages, out, before = previous
-    monkeypatch.setattr(writer, "_atomic_write", _failing_after(after, KeyboardInterrupt()))
+    monkeypatch.setattr(writer, "_write_file", _failing_after(after, KeyboardInterrupt()))
     result = run_cli("build", pages, "-o", out, "--no-cache")
     assert result.code == 130 and "interrupted" in result.err
     assert snapshot(out) == before and _leftovers(out) == []
