@@ -25,10 +25,6 @@ import tempfile
 from collections.abc import Iterable
 from importlib.metadata import version as _dist_version
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from generator.background import Background
 
 # The parse pool is forked: it starts before any page is parsed, when this process is still
 # small, so each worker is a small copy and no fork server or resource tracker process is
@@ -111,8 +107,6 @@ class BuildCache:
     def __init__(self, root: Path | None, enabled: bool = True) -> None:
         self.root = root or default_cache_dir()
         self._root = str(self.root)
-        # set by the build while rendering: puts then run on that writer thread
-        self.background: Background | None = None
         # What the cache holds decides what is generated (and parsed pages are unpickled), so
         # a folder that anyone else may write to is not used at all.
         self.enabled = enabled and _private_folder(self.root)
@@ -135,12 +129,6 @@ class BuildCache:
     def put(self, layer: str, key: str, data: bytes) -> None:
         if not self.enabled:
             return
-        if self.background is not None:
-            self.background.submit(self._write, layer, key, data)
-        else:
-            self._write(layer, key, data)
-
-    def _write(self, layer: str, key: str, data: bytes) -> None:
         path = self._path(layer, key)
         try:
             folder = os.path.dirname(path)

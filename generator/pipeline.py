@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.background import Background
 from generator.cache import (
     POOL_CONTEXT,
     BuildCache,
@@ -302,14 +301,7 @@ def build(options: Options) -> Outcome:
         return outcome
     try:
         with StagedOutput(options.out, _known_files(record)) as staged:
-            with Background() as writer:
-                if cache is not None:
-                    cache.background = writer
-                try:
-                    render_all(options, outcome, lambda *f: writer.submit(staged.put, *f), cache)
-                finally:
-                    if cache is not None:
-                        cache.background = None
+            render_all(options, outcome, staged.put, cache)
             if outcome.failed(options.strict) or not outcome.produced:
                 return outcome  # nothing is written when anything failed
             clock = _Clock(outcome.timings)
