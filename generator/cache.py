@@ -16,6 +16,7 @@ fatal: every read falls back to doing the work.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import multiprocessing
@@ -25,6 +26,7 @@ import tempfile
 from collections.abc import Iterable
 from importlib.metadata import version as _dist_version
 from pathlib import Path
+from typing import BinaryIO
 
 # The parse pool is forked: it starts before any page is parsed, when this process is still
 # small, so each worker is a small copy and no fork server or resource tracker process is
@@ -156,6 +158,35 @@ class BuildCache:
         if self.enabled:
             self.put(layer, key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
+    # --- packs: many small entries of one build in one file ---
+
+    def read_pack(self, name: str) -> dict[str, bytes]:
+        """The entries of pack `name` (key -> blob); empty when missing or damaged."""
+        data = self.get("packs", digest("pack", name))
+        entries: dict[str, bytes] = {}
+        view = memoryview(data) if data is not None else memoryview(b"")
+        at = 0
+        while at + _PACK_HEAD <= len(view):
+            key = bytes(view[at : at + 64]).decode("ascii", errors="replace")
+            size = int.from_bytes(view[at + 64 : at + _PACK_HEAD], "little")
+            at += _PACK_HEAD
+            if at + size > len(view):
+                return {}  # cut short: trust none of it
+            entries[key] = bytes(view[at : at + size])
+            at += size
+        return entries if at == len(view) else {}
+
+    def pack_writer(self, name: str) -> PackWriter | None:
+        if not self.enabled:
+            return None
+        try:
+            folder = os.path.dirname(self._path("packs", digest("pack", name)))
+            os.makedirs(folder, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        except OSError:
+            return None
+        return PackWriter(os.fdopen(fd, "wb"), tmp, self._path("packs", digest("pack", name)))
+
     # --- the build record of one OUT folder ---
 
     def _record_key(self, out: Path) -> str:
@@ -184,6 +215,63 @@ class BuildCache:
             states[rel] = [st.st_size, st.st_mtime_ns, sha]
         record = {"fingerprint": fingerprint, "files": states, "extra": extra}
         self.put("builds", self._record_key(out), json.dumps(record).encode())
+
+
+_PACK_HEAD = 64 + 8  # hex sha256 key, little-endian length
+
+
+class PackWriter:
+    """Writes a pack entry by entry (nothing is held in memory); `commit` puts it in place."""
+
+    def __init__(self, handle: BinaryIO, tmp: str, path: str) -> None:
+        self.handle, self.tmp, self.path = handle, tmp, path
+        self.ok = True
+
+    def add(self, key: str, blob: bytes) -> None:
+        if not self.ok or len(key) != 64 or not key.isascii():
+            return
+        try:
+            self.handle.write(key.encode("ascii") + len(blob).to_bytes(8, "little"))
+            self.handle.write(blob)
+        except OSError:
+            self.ok = False  # a cache that cannot be written only costs time
+
+    def commit(self) -> None:
+        try:
+            self.handle.close()
+            if self.ok:
+                os.replace(self.tmp, self.path)
+                return
+        except OSError:
+            pass
+        with contextlib.suppress(OSError):
+            os.unlink(self.tmp)
+
+
+class PackMemo:
+    """A layer whose entries for one build live in one pack file (the output folder names it):
+    one file instead of thousands, which a cold build would spend seconds creating. The new
+    pack holds what this build used or made; `commit` replaces the old one."""
+
+    def __init__(self, cache: BuildCache | None, name: str) -> None:
+        self.old = cache.read_pack(name) if cache is not None else {}
+        self.writer = cache.pack_writer(name) if cache is not None else None
+
+    def get(self, key: str) -> bytes | None:
+        blob = self.old.pop(key, None)
+        if blob is not None and self.writer is not None:
+            self.writer.add(key, blob)
+        return blob
+
+    def put(self, key: str, blob: bytes) -> None:
+        if self.writer is not None:
+            self.writer.add(key, blob)
+
+    def commit(self) -> None:
+        self.old = {}
+        if self.writer is not None:
+            self.writer.commit()
+            self.writer = None
 
 
 def output_unchanged(out: Path, record: dict[str, object]) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 from generator.cache import (
     POOL_CONTEXT,
     BuildCache,
+    PackMemo,
     code_version,
     digest,
     output_unchanged,
@@ -131,21 +133,35 @@ def _page_one(display: str, data: bytes) -> tuple[BuiltPage | None, list[Diagnos
     return (build_page(doc) if doc is not None else None), diags.items
 
 
+def _page_one_pickled(display: str, data: bytes) -> bytes:
+    """`_page_one` in a worker, pickled once: the parent stores these very bytes in the cache
+    and loads them, rather than loading and pickling again."""
+    return pickle.dumps(_page_one(display, data), protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def parse_inputs(
-    inputs: list[_Input], outcome: Outcome, cache: BuildCache | None, progress: Progress | None
+    inputs: list[_Input],
+    outcome: Outcome,
+    cache: BuildCache | None,
+    progress: Progress | None,
+    pack_name: str = "",
 ) -> list[BuiltPage]:
     """Parse and model each page, or take the result from the cache when its bytes are
-    unchanged. Many pages to parse are spread over the cores."""
+    unchanged. Many pages to parse are spread over the cores. The results of one build are
+    cached together in one pack (`pack_name`: the output folder), one file instead of
+    thousands."""
     from generator.model.api import BuiltPage
 
+    memo = PackMemo(cache, "pages:" + pack_name)
     results: dict[int, tuple[BuiltPage | None, list[Diagnostic]]] = {}
     misses: list[int] = []
     for n, item in enumerate(inputs):
         if item.data is None:
             results[n] = (None, [])
             continue
-        cached = cache.get_object("pages", item.key) if cache is not None else None
-        if isinstance(cached, tuple) and len(cached) == 2:
+        blob = memo.get(item.key)
+        cached = _load_page(blob) if blob is not None else None
+        if cached is not None:
             results[n] = cached
         else:
             misses.append(n)
@@ -154,23 +170,24 @@ def parse_inputs(
         with ProcessPoolExecutor(max_workers=workers, mp_context=POOL_CONTEXT) as pool:
             chunk = max(1, len(misses) // (workers * 8))
             jobs = pool.map(
-                _page_one,
+                _page_one_pickled,
                 [inputs[n].display for n in misses],
                 [inputs[n].data or b"" for n in misses],
                 chunksize=chunk,
             )
-            for done, (n, parsed) in enumerate(zip(misses, jobs, strict=True), 1):
-                results[n] = parsed
+            for done, (n, blob) in enumerate(zip(misses, jobs, strict=True), 1):
+                results[n] = pickle.loads(blob)  # our own worker's answer
+                memo.put(inputs[n].key, blob)
                 if progress is not None and (done % 25 == 0 or done == len(misses)):
                     progress("parse", done, len(misses))
     else:
         for done, n in enumerate(misses, 1):
             results[n] = _page_one(inputs[n].display, inputs[n].data or b"")
+            if cache is not None:
+                memo.put(inputs[n].key, pickle.dumps(results[n], protocol=pickle.HIGHEST_PROTOCOL))
             if progress is not None and (done % 25 == 0 or done == len(misses)):
                 progress("parse", done, len(misses))
-    if cache is not None:
-        for n in misses:
-            cache.put_object("pages", inputs[n].key, results[n])
+    memo.commit()
     pages = []
     for n, item in enumerate(inputs):
         page, items = results.pop(n)
@@ -179,6 +196,16 @@ def parse_inputs(
         if isinstance(page, BuiltPage):
             pages.append(page)
     return pages
+
+
+def _load_page(blob: bytes) -> tuple[BuiltPage | None, list[Diagnostic]] | None:
+    try:
+        value = pickle.loads(blob)  # only our own cache files (the cache folder is private)
+    except Exception:
+        return None
+    if isinstance(value, tuple) and len(value) == 2:
+        return value
+    return None
 
 
 def _cache_for(options: Options) -> BuildCache | None:
@@ -198,7 +225,7 @@ def model(
     clock = _Clock(outcome.timings)
     if inputs is None:
         inputs = read_inputs(options, outcome)
-    pages = parse_inputs(inputs, outcome, cache, options.progress)
+    pages = parse_inputs(inputs, outcome, cache, options.progress, str(options.out.resolve()))
     clock.lap("parse")
     if pages:
         outcome.api = assemble_api(pages, outcome.diags)
@@ -264,6 +291,7 @@ def _render_client(
             "SOG904", "templates folder does not exist", SourceRef(str(options.templates), 1, 1)
         )
         return
+    memo = PackMemo(cache, "rendered:" + str(options.out.resolve()))
     render_client(
         api,
         outcome.diags,
@@ -271,8 +299,9 @@ def _render_client(
         user_templates=options.templates,
         version=options.version,
         package=options.package,
-        cache=cache,
+        memo=memo if cache is not None else None,
     )
+    memo.commit()
 
 
 def _fingerprint(options: Options, outcome: Outcome) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jinja2
 
-from generator.cache import BuildCache, code_version, digest
+from generator.cache import PackMemo, code_version, digest
 from generator.diagnostics import Diagnostics, SourceRef
 from generator.model.ir import Api
 from generator.render.context import (
@@ -77,7 +77,7 @@ def render_client(
     user_templates: Path | None = None,
     version: str = "0.1.0",
     package: str = "superoffice_webapi",
-    cache: BuildCache | None = None,
+    memo: PackMemo | None = None,
 ) -> None:
     """Render, format and hand each file to `sink` (relative path, bytes) as soon as it is
     done; a file that fails is reported (SOG503) and not handed over."""
@@ -89,7 +89,7 @@ def render_client(
     if freeze:
         gc.freeze()
     try:
-        _render_client(api, diags, sink, user_templates, version, package, cache)
+        _render_client(api, diags, sink, user_templates, version, package, memo)
     finally:
         if freeze:
             gc.unfreeze()
@@ -102,7 +102,7 @@ def _render_client(
     user_templates: Path | None,
     version: str,
     package: str,
-    cache: BuildCache | None,
+    memo: PackMemo | None,
 ) -> None:
     ctx = build_context(api, diags, version, package)
     env = make_environment(user_templates)
@@ -131,7 +131,8 @@ def _render_client(
     }
     # Per-model and per-group files depend only on their own view (built-in templates), so a
     # rebuild after one page changed renders only the files of what changed.
-    cacheable = cache is not None and user_templates is None
+    if user_templates is not None:
+        memo = None
 
     def finish(target: str, text: str, key: str | None = None) -> None:
         """Format (Python files), remember, hand over."""
@@ -149,18 +150,18 @@ def _render_client(
                 return
             text = formatted
         data = text.encode("utf-8")
-        if key is not None and cache is not None:
-            cache.put("rendered", key, data)
+        if key is not None and memo is not None:
+            memo.put(key, data)
         sink(target, data)
 
     def render(template: str, target: str, **extra: object) -> None:
         key = None
-        if cacheable and extra:
+        if memo is not None and extra:
             key = digest(
                 code_version(), template, target, ctx.package, ctx.version, ctx.title,
                 pickle.dumps(extra, protocol=pickle.HIGHEST_PROTOCOL),
             )  # fmt: skip
-            hit = cache.get("rendered", key) if cache is not None else None
+            hit = memo.get(key)
             if hit is not None:
                 sink(target, hit)
                 return
