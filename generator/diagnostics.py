@@ -64,7 +64,7 @@ CODES: dict[str, tuple[Severity, str]] = {
 }
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class SourceRef:
     """A place in an input page. line and col are 1-based; 0 means unknown."""
 
@@ -81,7 +81,7 @@ class SourceRef:
         return SourceRef(self.path, line, col)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     code: str
     message: str
@@ -101,7 +101,7 @@ class Diagnostic:
         return (s.path, s.line, s.col, self.code, self.message)
 
 
-@dataclass
+@dataclass(slots=True)
 class Diagnostics:
     """Collects diagnostics from every stage, in the order they were found."""
 

@@ -16,7 +16,7 @@ from generator.pages.pagedoc import PageDoc
 _PLACEHOLDER = re.compile(r"\{[^{}/]+\}")
 
 
-@dataclass
+@dataclass(slots=True)
 class BuiltPage:
     """One page's share of the model, made without looking at any other page, so it can be made
     in a worker process and cached by the page's bytes. `diags` are reported only when the page

@@ -30,7 +30,7 @@ TypeKind = Literal[
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TypeRef:
     """A type as the pages describe it.
 
@@ -61,7 +61,7 @@ class TypeRef:
 ANY = TypeRef("any")
 
 
-@dataclass
+@dataclass(slots=True)
 class Property:
     name: str  # the wire name, as in the table (PascalCase)
     type: TypeRef
@@ -70,7 +70,7 @@ class Property:
     doc_type: str = ""  # the Type cell exactly as written, for traceability
 
 
-@dataclass
+@dataclass(slots=True)
 class Schema:
     """A named carrier (ChatMessage) or a named wrapper derived from an operation."""
 
@@ -87,7 +87,7 @@ class Schema:
 ParamLocation = Literal["path", "query", "header"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Parameter:
     name: str  # wire name ($select, associateId, SO-Language)
     location: ParamLocation
@@ -98,7 +98,7 @@ class Parameter:
     shared: str | None = None  # key of a reusable component (select, language, ...)
 
 
-@dataclass
+@dataclass(slots=True)
 class Example:
     """A sample request or response taken from the page."""
 
@@ -112,7 +112,7 @@ class Example:
     has_body: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Body:
     name: str  # the parameter name from `## Request Body: <name>`
     type: TypeRef
@@ -122,7 +122,7 @@ class Body:
     required: bool = True
 
 
-@dataclass
+@dataclass(slots=True)
 class Response:
     status: int
     description: str
@@ -131,7 +131,7 @@ class Response:
     content_types: tuple[str, ...] = ("application/json",)
 
 
-@dataclass
+@dataclass(slots=True)
 class Operation:
     id: str  # the page uid: operationId
     group: str  # the agent or REST entity it belongs to
@@ -149,7 +149,7 @@ class Operation:
     online_restricted: str = ""  # the "Online Restricted" note, when the page has one
 
 
-@dataclass
+@dataclass(slots=True)
 class Group:
     """An agent (`Chat`) or a REST entity folder (`Appointment`)."""
 
@@ -158,7 +158,7 @@ class Group:
     operations: list[Operation] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Api:
     title: str
     version: str

@@ -45,7 +45,7 @@ OWNED_HEADERS = frozenset({"authorization", "content-type", "accept"})
 SHARED_QUERY: dict[str, str] = {"$select": "Select"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Proposal:
     """A schema described by one page: named (carrier) or anonymous (needs a name)."""
 
@@ -55,7 +55,7 @@ class Proposal:
     key: str = ""  # provisional ref name used until carriers.py decides
 
 
-@dataclass
+@dataclass(slots=True)
 class PageResult:
     operation: Operation
     kind: str  # "agent" or "rest"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from generator.diagnostics import SourceRef
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     cells: list[str]
     source: SourceRef
@@ -22,14 +22,14 @@ class Row:
         return self.source.at(self.source.line, col)
 
 
-@dataclass
+@dataclass(slots=True)
 class Table:
     header: list[str]
     rows: list[Row]
     source: SourceRef
 
 
-@dataclass
+@dataclass(slots=True)
 class Fence:
     info: str  # http, http!, http_, js, ""
     content: str
@@ -37,13 +37,13 @@ class Fence:
     content_line: int  # line of the first content line
 
 
-@dataclass
+@dataclass(slots=True)
 class Paragraph:
     text: str
     source: SourceRef
 
 
-@dataclass
+@dataclass(slots=True)
 class Sample:
     """A sample request or response: a fence, or a DocFX include we cannot follow."""
 
@@ -52,7 +52,7 @@ class Sample:
     include: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class RequestBodySection:
     name: str
     source: SourceRef
@@ -60,7 +60,7 @@ class RequestBodySection:
     table: Table | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ResponseSection:
     label: str  # what follows "Response:" (`array`, `string`, `object`, "" ...)
     source: SourceRef
@@ -71,7 +71,7 @@ class ResponseSection:
     body_table: Table | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class PageDoc:
     path: str
     front_matter: dict[str, str]
