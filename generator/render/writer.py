@@ -51,20 +51,22 @@ def safe_relative(rel: str) -> PurePosixPath:
     return path
 
 
-def _target(out: Path, rel: str, plain_dirs: set[Path] | None = None) -> Path:
+def _target(out: Path, rel: str, plain_dirs: set[str] | None = None) -> Path:
     """`rel` inside `out`, refusing any symlink on the way: the file or a folder above it.
-    `plain_dirs` remembers folders already found to be real ones (checked once per build)."""
-    target = out.joinpath(*safe_relative(rel).parts)
-    probe = target
-    while probe != out:
-        if plain_dirs is not None and probe in plain_dirs:
-            break
-        if probe.is_symlink():
-            raise UnsafePathError(f"refusing to write through symlink {probe}")
-        if plain_dirs is not None and probe is not target:
-            plain_dirs.add(probe)
-        probe = probe.parent
-    return target
+    `plain_dirs` remembers folders already found to be real ones (checked once per build;
+    str paths, as this runs for every file)."""
+    parts = safe_relative(rel).parts
+    path = str(out)
+    last = len(parts) - 1
+    for n, part in enumerate(parts):
+        path = os.path.join(path, part)
+        if n < last and plain_dirs is not None and path in plain_dirs:
+            continue
+        if os.path.islink(path):
+            raise UnsafePathError(f"refusing to write through symlink {path}")
+        if n < last and plain_dirs is not None:
+            plain_dirs.add(path)
+    return Path(path)
 
 
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
@@ -159,7 +161,7 @@ class StagedOutput:
         self.stage: Path | None = None
         self.hashes: dict[str, str] = {}  # name -> sha256 of what was put
         self.report = WriteReport()
-        self._plain_dirs: set[Path] = set()
+        self._plain_dirs: set[str] = set()
 
     def _open(self) -> Path:
         """The staging folder, made on the first file (a build that fails before producing
