@@ -214,3 +214,22 @@ def test_package_name_and_version_are_checked(flag: list[str], tmp_path: Path) -
     assert code == 2
     assert "[SOG903]" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_files_edited_or_deleted_in_out_are_made_again(specs: Path, tmp_path: Path) -> None:
+    """A rebuild keeps a per-group or per-model file whose view is unchanged only while OUT
+    still holds what the last build wrote; an edited or deleted one is rendered again."""
+    cache = tmp_path / "cache"
+    out_dir = tmp_path / "out"
+    args = ("build", str(specs), "-o", str(out_dir), "--cache-dir", str(cache), "-q")
+    assert run(*args)[0] == 0
+    pkg = out_dir / "python" / "superoffice_webapi"
+    chat, kept = pkg / "agents" / "chat.py", pkg / "agents" / "diagnostics.py"
+    model = sorted((pkg / "models").glob("[!_]*.py"))[0]
+    originals = {p: p.read_bytes() for p in (chat, model)}
+    kept_mtime = kept.stat().st_mtime_ns
+    chat.write_text("# edited by hand\n")
+    model.unlink()
+    assert run(*args)[0] == 0
+    assert {p: p.read_bytes() for p in (chat, model)} == originals
+    assert kept.stat().st_mtime_ns == kept_mtime  # unchanged view, untouched file: kept as is

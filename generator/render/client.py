@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import gc
+import hashlib
 import json
 import pickle
 import re
@@ -78,9 +79,14 @@ def render_client(
     version: str = "0.1.0",
     package: str = "superoffice_webapi",
     memo: PackMemo | None = None,
+    reuse: Callable[[str, str], bool] | None = None,
 ) -> None:
     """Render, format and hand each file to `sink` (relative path, bytes) as soon as it is
-    done; a file that fails is reported (SOG503) and not handed over."""
+    done; a file that fails is reported (SOG503) and not handed over.
+
+    `memo` remembers the hash of each per-model and per-group file by its template and view;
+    when the view is unchanged, `reuse(path, hash)` may keep the file the last build wrote
+    (True) instead of it being made again."""
     if not api.groups:
         return
     # Rendering makes many short-lived containers; the collections they trigger would walk the
@@ -89,7 +95,7 @@ def render_client(
     if freeze:
         gc.freeze()
     try:
-        _render_client(api, diags, sink, user_templates, version, package, memo)
+        _render_client(api, diags, sink, user_templates, version, package, memo, reuse)
     finally:
         if freeze:
             gc.unfreeze()
@@ -103,6 +109,7 @@ def _render_client(
     version: str,
     package: str,
     memo: PackMemo | None,
+    reuse: Callable[[str, str], bool] | None,
 ) -> None:
     ctx = build_context(api, diags, version, package)
     env = make_environment(user_templates)
@@ -151,7 +158,7 @@ def _render_client(
             text = formatted
         data = text.encode("utf-8")
         if key is not None and memo is not None:
-            memo.put(key, data)
+            memo.put(key, hashlib.sha256(data).hexdigest().encode("ascii"))
         sink(target, data)
 
     def render(template: str, target: str, **extra: object) -> None:
@@ -162,8 +169,7 @@ def _render_client(
                 pickle.dumps(extra, protocol=pickle.HIGHEST_PROTOCOL),
             )  # fmt: skip
             hit = memo.get(key)
-            if hit is not None:
-                sink(target, hit)
+            if hit is not None and reuse is not None and reuse(target, hit.decode("ascii")):
                 return
         try:
             text = env.get_template(template).render(**common, **extra)

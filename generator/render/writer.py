@@ -133,6 +133,19 @@ class OutputComparison:
         if current != data:
             self.difference.changed.append(rel)
 
+    def reuse(self, rel: str, sha: str) -> bool:
+        """True (and counted as unchanged) when OUT's `rel` is a file with hash `sha`."""
+        if _linked(self.out, rel):
+            return False
+        try:
+            current = self.out.joinpath(*safe_relative(rel).parts).read_bytes()
+        except OSError:
+            return False
+        if hashlib.sha256(current).hexdigest() != sha:
+            return False
+        self.names.add(rel)
+        return True
+
     def finish(self) -> Difference:
         diff = self.difference
         for rel in read_manifest(self.out):
@@ -162,6 +175,8 @@ class StagedOutput:
         self.hashes: dict[str, str] = {}  # name -> sha256 of what was put
         self.report = WriteReport()
         self._plain_dirs: set[str] = set()
+        self._made_dirs: set[str] = set()
+        self.empty_stage = False  # the stage started empty (no OUT yet)
 
     def _open(self) -> Path:
         """The staging folder, made on the first file (a build that fails before producing
@@ -181,6 +196,7 @@ class StagedOutput:
                 _mirror(self.out, stage)
             else:
                 stage.mkdir()
+                self.empty_stage = True
         return self.stage
 
     def put(self, rel: str, data: bytes) -> None:
@@ -189,12 +205,33 @@ class StagedOutput:
             raise UnsafePathError(f"output path {rel!r} given twice or reserved")
         sha = self.hashes[rel] = hashlib.sha256(data).hexdigest()
         target = _target(stage, rel, self._plain_dirs)
-        if self._known_same(target, rel, sha):
+        if self.empty_stage:  # nothing to compare with or replace: just write
+            folder = os.path.dirname(target)
+            if folder not in self._made_dirs:
+                os.makedirs(folder, exist_ok=True)
+                self._made_dirs.add(folder)
+            _write_file(target, data)
+            self.report.written.append(rel)
+        elif self._known_same(target, rel, sha):
             self.report.unchanged.append(rel)
         elif _put_file(target, data):
             self.report.written.append(rel)
         else:
             self.report.unchanged.append(rel)
+
+    def reuse(self, rel: str, sha: str) -> bool:
+        """Keep `rel` as the last build left it if that is a file with hash `sha` (a rebuild
+        then need not make the file again); False when it must be put."""
+        stage = self._open()
+        if rel == MANIFEST or rel in self.hashes:
+            raise UnsafePathError(f"output path {rel!r} given twice or reserved")
+        if self.empty_stage or not self._known_same(
+            _target(stage, rel, self._plain_dirs), rel, sha
+        ):
+            return False
+        self.hashes[rel] = sha
+        self.report.unchanged.append(rel)
+        return True
 
     def _known_same(self, target: Path, rel: str, sha: str) -> bool:
         state = self.known.get(rel)
@@ -266,8 +303,14 @@ def _put_file(target: Path, data: bytes) -> bool:
 
 
 def _write_file(target: Path, data: bytes) -> None:
-    with open(target, "xb") as handle:  # "x": never through anything planted meanwhile
-        handle.write(data)
+    # O_EXCL: never through anything planted meanwhile; unbuffered: open, write, close
+    with open(target, "xb", buffering=0) as handle:
+        view, written = memoryview(data), 0
+        while written < len(data):
+            count = handle.write(view[written:])
+            if not count:
+                raise OSError(f"short write to {target}")
+            written += count
 
 
 def write_output(out: Path, files: dict[str, bytes]) -> WriteReport:
