@@ -19,21 +19,28 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import multiprocessing
 import os
 import pickle
 import tempfile
 from collections.abc import Iterable
 from importlib.metadata import version as _dist_version
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-# The parse pool is forked: it starts before any page is parsed, when this process is still
-# small, so each worker is a small copy and no fork server or resource tracker process is
-# needed. Where fork is not available, a fork server.
-POOL_CONTEXT = multiprocessing.get_context(
-    "fork" if "fork" in multiprocessing.get_all_start_methods() else "forkserver"
-)
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
+
+
+def pool_context() -> BaseContext:
+    """How worker pools start. The parse pool is forked: it starts before any page is parsed,
+    when this process is still small, so each worker is a small copy and no fork server or
+    resource tracker process is needed. Where fork is not available, a fork server.
+    (multiprocessing is imported here: a build that finds OUT current never needs it.)"""
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "forkserver")
+
 
 # Bump when a cached object's shape changes; old entries are then simply not found.
 CACHE_FORMAT = "1"

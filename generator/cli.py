@@ -12,13 +12,14 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from generator import pipeline
 from generator.config import PACKAGE_NAME, VERSION, Config, find_config, load_config
 from generator.diagnostics import Diagnostic, Diagnostics
-from generator.model.ir import to_json
-from generator.openapi.emit import OpenApiVersion
+
+if TYPE_CHECKING:
+    from generator.openapi.emit import OpenApiVersion
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 DEFAULT_INPUTS = [Path("specs")]
@@ -221,6 +222,8 @@ def _run(
         for skipped in outcome.skipped:
             print(f"{skipped}: note: not an endpoint page; skipped", file=err)
     if getattr(args, "dump_model", None) and outcome.api is not None:
+        from generator.model.ir import to_json
+
         text = json.dumps(to_json(outcome.api), indent=2, ensure_ascii=False) + "\n"
         args.dump_model.write_text(text, encoding="utf-8")
     diagnostics = outcome.diags.sorted()
@@ -268,5 +271,11 @@ def _lint_json(
             }
             for d in diagnostics
         ],
-        "model": to_json(outcome.api) if outcome.api is not None else None,
+        "model": _model_json(outcome),
     }
+
+
+def _model_json(outcome: pipeline.Outcome) -> object:
+    from generator.model.ir import to_json
+
+    return to_json(outcome.api) if outcome.api is not None else None

@@ -9,18 +9,17 @@ import os
 import pickle
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.cache import (
-    POOL_CONTEXT,
     BuildCache,
     PackMemo,
     code_version,
     digest,
     output_unchanged,
+    pool_context,
     templates_version,
 )
 from generator.diagnostics import Diagnostic, Diagnostics, SourceRef
@@ -169,7 +168,9 @@ def parse_inputs(
             misses.append(n)
     workers = min(os.cpu_count() or 1, 8)
     if len(misses) >= PARALLEL_PARSE_THRESHOLD and workers > 1:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=POOL_CONTEXT) as pool:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
             chunk = max(1, len(misses) // (workers * 8))
             jobs = pool.map(
                 _page_one_pickled,
