@@ -64,7 +64,7 @@ CODES: dict[str, tuple[Severity, str]] = {
 }
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class SourceRef:
     """A place in an input page. line and col are 1-based; 0 means unknown."""
 
@@ -81,7 +81,7 @@ class SourceRef:
         return SourceRef(self.path, line, col)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     code: str
     message: str

@@ -30,7 +30,7 @@ TypeKind = Literal[
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TypeRef:
     """A type as the pages describe it.
 
