@@ -80,6 +80,11 @@ class SourceRef:
     def at(self, line: int, col: int = 1) -> SourceRef:
         return SourceRef(self.path, line, col)
 
+    def __reduce__(self) -> tuple[type[SourceRef], tuple[str, int, int]]:
+        # pickled as a constructor call: a frozen slotted dataclass would otherwise be
+        # restored field by field in Python, and every cached page holds hundreds of these
+        return (SourceRef, (self.path, self.line, self.col))
+
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:

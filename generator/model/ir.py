@@ -48,6 +48,10 @@ class TypeRef:
     items: TypeRef | None = None
     enum: tuple[str, ...] = ()
 
+    def __reduce__(self) -> tuple[type[TypeRef], tuple[object, ...]]:
+        # a constructor call, not a field-by-field restore in Python (see SourceRef)
+        return (TypeRef, (self.kind, self.format, self.ref, self.items, self.enum))
+
     def describe(self) -> str:
         if self.kind == "ref":
             return str(self.ref)
