@@ -112,6 +112,9 @@ def _render_client(
     reuse: Callable[[str, str], bool] | None,
 ) -> None:
     ctx = build_context(api, diags, version, package)
+    # the views live until every file is rendered: out of the collector's way too (whoever
+    # froze first unfreezes everything at the end)
+    gc.freeze()
     env = make_environment(user_templates)
     pkg = f"python/{ctx.package}"
     probe_group, probe = _probe(ctx)
