@@ -359,12 +359,35 @@ def _swap(stage: Path, out: Path) -> None:
 
 
 def _recover(out: Path) -> None:
-    """A swap interrupted between its two renames leaves only the backup: put it back."""
+    """A swap interrupted between its two renames leaves only the backup: put it back. A
+    build killed outright leaves its staging folder: remove those of processes that are gone
+    (a live one may be another build of the same OUT)."""
     backup = _backup_of(out)
     if backup.is_dir() and not backup.is_symlink() and not out.exists():
         os.rename(backup, out)
     elif backup.exists():
         shutil.rmtree(backup, ignore_errors=True)
+    prefix = f".{out.name}.sogen-stage-"
+    try:
+        siblings = [e for e in os.scandir(out.parent) if e.name.startswith(prefix)]
+    except OSError:
+        return
+    for entry in siblings:
+        pid = entry.name[len(prefix) :]
+        if pid.isdigit() and entry.is_dir(follow_symlinks=False) and not _alive(int(pid)):
+            shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # someone else's process, or not a pid we can ask about: leave it
+    return True
 
 
 def _prune_empty(folder: Path, out: Path) -> None:

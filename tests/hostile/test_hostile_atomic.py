@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -139,3 +142,22 @@ def test_successful_build_keeps_foreign_files_and_leaves_no_staging(
     assert _leftovers(out) == []
     models = out / "python" / "superoffice_webapi" / "models"
     assert (models / "alpha_other.py").exists() and not (models / "beta_thing.py").exists()
+
+
+def test_staging_folder_of_a_killed_build_is_removed(previous: tuple[Path, Path, dict]) -> None:
+    """A build killed outright (SIGKILL) leaves its staging folder; the next build removes it,
+    but never the staging folder of a build that is still running."""
+    pages, out, _ = previous
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    dead = out.parent / f".{out.name}.sogen-stage-{int(gone.stdout)}"
+    live = out.parent / f".{out.name}.sogen-stage-{os.getppid()}"
+    for stage in (dead, live):
+        (stage / "python").mkdir(parents=True)
+        (stage / "python" / "half-written.py").write_text("x = (")
+    result = run_cli("build", pages, "-o", out, "--no-cache")
+    assert result.code == 0, result.err
+    assert not dead.exists()
+    assert live.exists()  # another build's folder is left alone
+    shutil.rmtree(live)
+    assert _leftovers(out) == []
