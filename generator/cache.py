@@ -153,13 +153,7 @@ class BuildCache:
 
     def get_object(self, layer: str, key: str) -> object | None:
         data = self.get(layer, key)
-        if data is None:
-            return None
-        try:
-            value: object = pickle.loads(data)  # only our own cache files, from put_object
-        except Exception:
-            return None
-        return value
+        return load_pickled(data) if data is not None else None
 
     def put_object(self, layer: str, key: str, value: object) -> None:
         if self.enabled:
@@ -186,13 +180,13 @@ class BuildCache:
     def pack_writer(self, name: str) -> PackWriter | None:
         if not self.enabled:
             return None
+        path = self._path("packs", digest("pack", name))
         try:
-            folder = os.path.dirname(self._path("packs", digest("pack", name)))
-            os.makedirs(folder, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
         except OSError:
             return None
-        return PackWriter(os.fdopen(fd, "wb"), tmp, self._path("packs", digest("pack", name)))
+        return PackWriter(os.fdopen(fd, "wb"), tmp, path)
 
     # --- the build record of one OUT folder ---
 
@@ -279,6 +273,15 @@ class PackMemo:
         if self.writer is not None:
             self.writer.commit()
             self.writer = None
+
+
+def load_pickled(data: bytes) -> object | None:
+    """An object this cache stored pickled (its folder is ours alone), or None if damaged."""
+    try:
+        value: object = pickle.loads(data)
+    except Exception:
+        return None
+    return value
 
 
 def output_unchanged(out: Path, record: dict[str, object]) -> bool:

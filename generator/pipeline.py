@@ -18,6 +18,7 @@ from generator.cache import (
     PackMemo,
     code_version,
     digest,
+    load_pickled,
     output_unchanged,
     pool_context,
     templates_version,
@@ -202,13 +203,8 @@ def parse_inputs(
 
 
 def _load_page(blob: bytes) -> tuple[BuiltPage | None, list[Diagnostic]] | None:
-    try:
-        value = pickle.loads(blob)  # only our own cache files (the cache folder is private)
-    except Exception:
-        return None
-    if isinstance(value, tuple) and len(value) == 2:
-        return value
-    return None
+    value = load_pickled(blob)
+    return value if isinstance(value, tuple) and len(value) == 2 else None
 
 
 def _cache_for(options: Options) -> BuildCache | None:

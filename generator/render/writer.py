@@ -85,10 +85,6 @@ def read_manifest(out: Path) -> list[str]:
     return [f for f in files if isinstance(f, str)]
 
 
-def manifest_bytes(files: dict[str, bytes]) -> bytes:
-    return manifest_from_hashes({n: hashlib.sha256(d).hexdigest() for n, d in files.items()})
-
-
 def manifest_from_hashes(hashes: dict[str, str]) -> bytes:
     entries = {name: hashes[name][:16] for name in sorted(hashes)}
     doc = {"generator": "sogen", "files": sorted(hashes), "sha256": entries}
@@ -105,13 +101,6 @@ def _linked(out: Path, rel: str) -> bool:
     return False
 
 
-def diff_output(out: Path, files: dict[str, bytes]) -> Difference:
-    comparison = OutputComparison(out)
-    for rel in sorted(files):
-        comparison.put(rel, files[rel])
-    return comparison.finish()
-
-
 class OutputComparison:
     """`check`: compares each file with OUT as it is produced, writing nothing."""
 
@@ -120,28 +109,27 @@ class OutputComparison:
         self.names: set[str] = set()
         self.difference = Difference()
 
+    def _current(self, rel: str) -> bytes | None:
+        try:
+            return self.out.joinpath(*safe_relative(rel).parts).read_bytes()
+        except OSError:
+            return None
+
     def put(self, rel: str, data: bytes) -> None:
         self.names.add(rel)
         if _linked(self.out, rel):
             self.difference.changed.append(rel)  # build would refuse it; never read through it
             return
-        try:
-            current = self.out.joinpath(*safe_relative(rel).parts).read_bytes()
-        except OSError:
+        current = self._current(rel)
+        if current is None:
             self.difference.added.append(rel)
-            return
-        if current != data:
+        elif current != data:
             self.difference.changed.append(rel)
 
     def reuse(self, rel: str, sha: str) -> bool:
         """True (and counted as unchanged) when OUT's `rel` is a file with hash `sha`."""
-        if _linked(self.out, rel):
-            return False
-        try:
-            current = self.out.joinpath(*safe_relative(rel).parts).read_bytes()
-        except OSError:
-            return False
-        if hashlib.sha256(current).hexdigest() != sha:
+        current = None if _linked(self.out, rel) else self._current(rel)
+        if current is None or hashlib.sha256(current).hexdigest() != sha:
             return False
         self.names.add(rel)
         return True
@@ -199,10 +187,15 @@ class StagedOutput:
                 self.empty_stage = True
         return self.stage
 
-    def put(self, rel: str, data: bytes) -> None:
+    def _claim(self, rel: str) -> Path:
+        """The stage, once `rel` is known to be neither reserved nor given already."""
         stage = self._open()
         if rel == MANIFEST or rel in self.hashes:
             raise UnsafePathError(f"output path {rel!r} given twice or reserved")
+        return stage
+
+    def put(self, rel: str, data: bytes) -> None:
+        stage = self._claim(rel)
         sha = self.hashes[rel] = hashlib.sha256(data).hexdigest()
         target = _target(stage, rel, self._plain_dirs)
         if self.empty_stage:  # nothing to compare with or replace: just write
@@ -222,9 +215,7 @@ class StagedOutput:
     def reuse(self, rel: str, sha: str) -> bool:
         """Keep `rel` as the last build left it if that is a file with hash `sha` (a rebuild
         then need not make the file again); False when it must be put."""
-        stage = self._open()
-        if rel == MANIFEST or rel in self.hashes:
-            raise UnsafePathError(f"output path {rel!r} given twice or reserved")
+        stage = self._claim(rel)
         if self.empty_stage or not self._known_same(
             _target(stage, rel, self._plain_dirs), rel, sha
         ):
