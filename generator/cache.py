@@ -5,6 +5,8 @@ Layers, all keyed by content hashes (never by mtimes, which lie after a checkout
 - rendered:   a client file's template and view -> its formatted text;
 - serialized: pieces of openapi.yaml/json by the content of their part of the document;
 - valid:      validation units (document shapes) known to be valid;
+- state:      one pack per OUT folder: what a build needs to patch the last one for prose-only
+  page edits (its model by group, client views, spec texts in parts; see text_edits.py);
 - builds:     one record per OUT folder: the fingerprint of everything the output depends on,
   and the size/mtime/hash of each file written. When the fingerprint is unchanged and OUT
   still holds exactly those files, a build has nothing to do.
@@ -163,19 +165,34 @@ class BuildCache:
 
     def read_pack(self, name: str) -> dict[str, bytes]:
         """The entries of pack `name` (key -> blob); empty when missing or damaged."""
-        data = self.get("packs", digest("pack", name))
-        entries: dict[str, bytes] = {}
-        view = memoryview(data) if data is not None else memoryview(b"")
-        at = 0
-        while at + _PACK_HEAD <= len(view):
-            key = bytes(view[at : at + 64]).decode("ascii", errors="replace")
-            size = int.from_bytes(view[at + 64 : at + _PACK_HEAD], "little")
-            at += _PACK_HEAD
-            if at + size > len(view):
-                return {}  # cut short: trust none of it
-            entries[key] = bytes(view[at : at + size])
-            at += size
-        return entries if at == len(view) else {}
+        reader = self.pack_reader(name)
+        try:
+            return reader.entries()
+        finally:
+            reader.close()
+
+    def pack_reader(self, name: str) -> PackReader:
+        """Pack `name` with its entries found but not copied out (empty when missing or
+        damaged): for reading a few of many."""
+        if not self.enabled:
+            return PackReader(None)
+        return PackReader(self._path("packs", digest("pack", name)))
+
+    def append_to_pack(self, name: str, entries: dict[str, bytes]) -> None:
+        """Add entries to the end of an existing pack, without writing it all again. (A later
+        entry wins over an earlier one of the same key; an append cut short makes the pack
+        damaged, which only costs the work it saved.)"""
+        if not self.enabled or not entries:
+            return
+        path = self._path("packs", digest("pack", name))
+        try:
+            with open(path, "r+b") as handle:  # never creates: only an existing pack grows
+                handle.seek(0, os.SEEK_END)
+                for key, blob in entries.items():
+                    if len(key) == 64 and key.isascii():
+                        handle.write(key.encode("ascii") + len(blob).to_bytes(8, "little") + blob)
+        except OSError:
+            pass
 
     def pack_writer(self, name: str) -> PackWriter | None:
         if not self.enabled:
@@ -204,13 +221,25 @@ class BuildCache:
         return record if isinstance(record, dict) else None
 
     def save_record(
-        self, out: Path, fingerprint: str, hashes: dict[str, str], extra: object
+        self,
+        out: Path,
+        fingerprint: str,
+        hashes: dict[str, str],
+        extra: object,
+        kept: dict[str, tuple[int, int]] | None = None,
     ) -> None:
-        """`hashes`: sha256 of each file written, by its name in OUT."""
+        """`hashes`: sha256 of each file written, by its name in OUT; `kept`: size and mtime of
+        the files found as the last record has them (not looked at again)."""
         states = {}
+        kept = kept or {}
+        root = str(out)
         for rel, sha in hashes.items():
+            known = kept.get(rel)
+            if known is not None:
+                states[rel] = [known[0], known[1], sha]
+                continue
             try:
-                st = (out / rel).stat()
+                st = os.stat(os.path.join(root, rel))
             except OSError:
                 return
             states[rel] = [st.st_size, st.st_mtime_ns, sha]
@@ -219,6 +248,63 @@ class BuildCache:
 
 
 _PACK_HEAD = 64 + 8  # hex sha256 key, little-endian length
+
+
+class PackReader:
+    """The entries of one pack file, found by their headers and read one by one when asked
+    for (a rebuild may need a few blobs of a pack of thousands)."""
+
+    def __init__(self, path: str | None) -> None:
+        self.index: dict[str, tuple[int, int]] = {}
+        self.size = 0
+        self.handle: BinaryIO | None = None
+        if path is None:
+            return
+        try:
+            self.handle = open(path, "rb")  # noqa: SIM115 (read while the reader lives)
+            self.size = os.fstat(self.handle.fileno()).st_size
+        except OSError:
+            self.handle = None
+            return
+        fd, at = self.handle.fileno(), 0
+        try:
+            while at + _PACK_HEAD <= self.size:
+                head = os.pread(fd, _PACK_HEAD, at)
+                if len(head) != _PACK_HEAD:
+                    break
+                size = int.from_bytes(head[64:], "little")
+                at += _PACK_HEAD
+                if at + size > self.size:
+                    break
+                self.index[head[:64].decode("ascii", errors="replace")] = (at, at + size)
+                at += size
+        except OSError:
+            pass
+        if at != self.size:
+            self.index = {}  # cut short or unreadable: trust none of it
+
+    def get(self, key: str) -> bytes | None:
+        span = self.index.get(key)
+        if span is None or self.handle is None:
+            return None
+        try:
+            data = os.pread(self.handle.fileno(), span[1] - span[0], span[0])
+        except OSError:
+            return None
+        return data if len(data) == span[1] - span[0] else None
+
+    def entries(self) -> dict[str, bytes]:
+        found = {}
+        for key in self.index:
+            blob = self.get(key)
+            if blob is not None:
+                found[key] = blob
+        return found
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
 
 
 class PackWriter:

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from generator.model.api import BuiltPage
     from generator.model.ir import Api
     from generator.openapi.emit import OpenApiVersion
+    from generator.render.client import RenderedViews
+    from generator.text_edits import StateWriter
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 Sink = Callable[[str, bytes], None]  # receives each output file (relative path, bytes) once
@@ -73,6 +75,7 @@ class Outcome:
     schemas: int = 0
     input_digest: str = ""
     up_to_date: bool = False  # build found OUT already current and did nothing
+    patched: int = 0  # build patched the last one for this many prose-only page edits
 
     def failed(self, strict: bool = False) -> bool:
         return bool(self.diags.errors) or (strict and bool(self.diags.warnings))
@@ -255,6 +258,7 @@ def render_all(
     sink: Sink,
     cache: BuildCache | None = None,
     reuse: Callable[[str, str], bool] | None = None,
+    state: StateWriter | None = None,
 ) -> None:
     """Everything `build` would write, each file handed to `sink` as soon as it is ready (and
     then forgotten: the output is never all in memory at once)."""
@@ -267,7 +271,7 @@ def render_all(
     if freeze:
         gc.freeze()
     try:
-        _emit_all(options, outcome, api, sink, cache, reuse)
+        _emit_all(options, outcome, api, sink, cache, reuse, state)
     finally:
         if freeze:
             gc.unfreeze()
@@ -280,10 +284,11 @@ def _emit_all(
     sink: Sink,
     cache: BuildCache | None,
     reuse: Callable[[str, str], bool] | None,
+    state: StateWriter | None,
 ) -> None:
     from generator.openapi.emit import emit_openapi
     from generator.openapi.incremental import PendingValidation
-    from generator.openapi.serialize import to_texts_cached
+    from generator.openapi.serialize import to_doc_texts
 
     def emit(target: str, data: bytes) -> None:
         outcome.produced += 1
@@ -298,7 +303,11 @@ def _emit_all(
     doc = emit_openapi(api, options.openapi_version)
     clock.lap("openapi")
     reported = len(outcome.diags.items)
-    yaml_text, json_text = to_texts_cached(doc, cache)
+    texts = to_doc_texts(doc, cache)
+    if state is not None:
+        state.texts(texts)
+    yaml_text, json_text = texts.texts()
+    del texts
     for target, text in (("openapi.yaml", yaml_text), ("openapi.json", json_text)):
         emit(target, text.encode())
     del yaml_text, json_text, text
@@ -314,7 +323,10 @@ def _emit_all(
     del doc
     clock.lap("validate")
     if options.with_client:
-        _render_client(options, outcome, api, emit, keep, cache)
+        rendered = _render_client(options, outcome, api, emit, keep, cache)
+        if state is not None:
+            state.views(rendered)
+        del rendered
         clock.lap("render")
     found = Diagnostics()
     if not validation.finish(found):
@@ -331,16 +343,16 @@ def _render_client(
     emit: Sink,
     keep: Callable[[str, str], bool],
     cache: BuildCache | None,
-) -> None:
+) -> RenderedViews | None:
     from generator.render.client import render_client
 
     if options.templates is not None and not options.templates.is_dir():
         outcome.diags.add(
             "SOG904", "templates folder does not exist", SourceRef(str(options.templates), 1, 1)
         )
-        return
+        return None
     memo = PackMemo(cache, "rendered:" + str(options.out.resolve()))
-    render_client(
+    rendered = render_client(
         api,
         outcome.diags,
         emit,
@@ -349,19 +361,30 @@ def _render_client(
         package=options.package,
         memo=memo if cache is not None else None,
         reuse=keep,
+        compiled=_compiled_templates(cache),
     )
     memo.commit()
+    return rendered
+
+
+def _config(options: Options) -> str:
+    """Everything but the pages that the output depends on: generator code, templates,
+    options."""
+    return digest(
+        code_version(),
+        templates_version(options.templates),
+        repr((options.openapi_version, options.with_client, options.package, options.version)),
+        repr(options.strict),
+    )
+
+
+def _compiled_templates(cache: BuildCache | None) -> Path | None:
+    return cache.root / "templates" if cache is not None and cache.enabled else None
 
 
 def _fingerprint(options: Options, outcome: Outcome) -> str:
     """Everything the output depends on: pages, generator code, templates, options."""
-    return digest(
-        code_version(),
-        templates_version(options.templates),
-        outcome.input_digest,
-        repr((options.openapi_version, options.with_client, options.package, options.version)),
-        repr(options.strict),
-    )
+    return digest(_config(options), outcome.input_digest)
 
 
 def build(options: Options) -> Outcome:
@@ -374,12 +397,15 @@ def build(options: Options) -> Outcome:
     record = cache.load_record(options.out) if cache is not None else None
     if record is not None and _replay_if_current(options, outcome, record, fingerprint):
         return outcome
+    if _patch_prose_edits(options, outcome, inputs, cache, record, fingerprint):
+        return outcome
     model(options, cache, outcome, inputs)
     if outcome.api is None or outcome.diags.errors:
         return outcome
+    state = _state_writer(options, cache)
     try:
         with StagedOutput(options.out, _known_files(record)) as staged:
-            render_all(options, outcome, staged.put, cache, staged.reuse)
+            render_all(options, outcome, staged.put, cache, staged.reuse, state)
             if outcome.failed(options.strict) or not outcome.produced:
                 return outcome  # nothing is written when anything failed
             clock = _Clock(outcome.timings)
@@ -388,17 +414,91 @@ def build(options: Options) -> Outcome:
         where = SourceRef(str(options.out), 1, 1)
         outcome.diags.add("SOG502", f"cannot write output: {exc}", where)
         return outcome
+    finally:
+        if state is not None and outcome.report is None:
+            state.abort()
     if cache is not None:
-        summary = {
-            "pages": outcome.pages,
-            "operations": outcome.operations,
-            "schemas": outcome.schemas,
-            "diagnostics": [_diag_to_json(d) for d in outcome.diags],
-            "skipped": [str(p) for p in outcome.skipped],
-        }
-        cache.save_record(options.out, fingerprint, staged.hashes, summary)
+        if state is not None:
+            pages = [(item.display, item.key) for item in inputs]
+            state.commit(outcome.api, pages, _config(options), fingerprint)
+        cache.save_record(options.out, fingerprint, staged.hashes, _summary(outcome), staged.kept)
     clock.lap("write")
     return outcome
+
+
+def _summary(outcome: Outcome) -> dict[str, object]:
+    """What a build reports besides its files, kept in its record to be reported again."""
+    return {
+        "pages": outcome.pages,
+        "operations": outcome.operations,
+        "schemas": outcome.schemas,
+        "diagnostics": [_diag_to_json(d) for d in outcome.diags],
+        "skipped": [str(p) for p in outcome.skipped],
+    }
+
+
+def _state_writer(options: Options, cache: BuildCache | None) -> StateWriter | None:
+    """Saves what a later build needs to patch this one for prose-only edits (built-in
+    templates only: a user's templates may read anything)."""
+    if cache is None or not cache.enabled or options.templates is not None:
+        return None
+    if not options.with_client:
+        return None
+    from generator.text_edits import StateWriter
+
+    return StateWriter(cache, str(options.out.resolve()))
+
+
+def _patch_prose_edits(
+    options: Options,
+    outcome: Outcome,
+    inputs: list[_Input],
+    cache: BuildCache | None,
+    record: dict[str, object] | None,
+    fingerprint: str,
+) -> bool:
+    """When the pages edited since the last build changed only prose, patch that build
+    instead of making everything again (see text_edits); False when that does not apply."""
+    if cache is None or record is None:
+        return False
+    from generator.text_edits import PageInput, TextPatch
+
+    clock = _Clock(outcome.timings)
+    out_key = str(options.out.resolve())
+    config = _config(options)
+    summary = record.get("extra")
+    if options.templates is not None or not options.with_client or not isinstance(summary, dict):
+        return False
+    pages = [PageInput(i.display, i.key, i.data, not i.diags.items) for i in inputs]
+    patch = TextPatch.prepare(
+        cache,
+        out_key,
+        config,
+        record.get("fingerprint"),
+        pages,
+        options.openapi_version,
+        _page_one_pickled,
+    )
+    if patch is None or not _summary_into(outcome, summary):
+        return False
+    clock.lap("patch")
+    try:
+        with StagedOutput(options.out, _known_files(record)) as staged:
+            if not patch.write(staged, _known_files(record), _compiled_templates(cache)):
+                outcome.diags.items.clear()
+                return False  # the whole build will report what went wrong
+            outcome.report = staged.commit()
+    except (OSError, UnsafePathError) as exc:
+        where = SourceRef(str(options.out), 1, 1)
+        outcome.diags.add("SOG502", f"cannot write output: {exc}", where)
+        return True
+    outcome.produced = len(staged.hashes)
+    outcome.patched = len(patch.edited)
+    clock.lap("render")
+    patch.save(config, fingerprint, [(item.display, item.key) for item in inputs])
+    cache.save_record(options.out, fingerprint, staged.hashes, summary, staged.kept)
+    clock.lap("write")
+    return True
 
 
 def _known_files(record: dict[str, object] | None) -> dict[str, tuple[int, int, str]]:
@@ -426,15 +526,26 @@ def _replay_if_current(
         return False
     if not output_unchanged(options.out, record):
         return False
-    try:
-        outcome.diags.items = [_diag_from_json(d) for d in summary["diagnostics"]]
-        outcome.operations = int(summary["operations"])
-        outcome.schemas = int(summary["schemas"])
-        outcome.skipped = [Path(p) for p in summary["skipped"]]
-    except (KeyError, TypeError, ValueError):
+    if not _summary_into(outcome, summary):
         return False
     outcome.report = WriteReport(unchanged=sorted(files))
     outcome.up_to_date = True
+    return True
+
+
+def _summary_into(outcome: Outcome, summary: dict[str, object]) -> bool:
+    """Report what the build that left `summary` in its record reported."""
+    try:
+        diagnostics = summary["diagnostics"]
+        skipped = summary["skipped"]
+        if not isinstance(diagnostics, list) or not isinstance(skipped, list):
+            return False
+        outcome.diags.items = [_diag_from_json(d) for d in diagnostics]
+        outcome.operations = int(str(summary["operations"]))
+        outcome.schemas = int(str(summary["schemas"]))
+        outcome.skipped = [Path(str(p)) for p in skipped]
+    except (KeyError, TypeError, ValueError):
+        return False
     return True
 
 

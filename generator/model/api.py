@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Literal
 
 from generator.diagnostics import Diagnostic, Diagnostics, SourceRef
 from generator.model.carriers import add_open_carriers, rename_type, resolve_schemas
-from generator.model.ir import ANY, Api, Group, Operation, Schema, TypeRef
+from generator.model.ir import ANY, Api, Group, Operation, Schema, TypeRef, without_prose
 from generator.model.operations import PageResult, Proposal, build_operation
 from generator.model.reconcile import reconcile_operation, schema_shapes
 from generator.pages.pagedoc import PageDoc
@@ -30,6 +31,17 @@ class BuiltPage:
     endpoint_source: SourceRef
     result: PageResult
     diags: list[Diagnostic] = field(default_factory=list)
+
+
+def same_but_prose(a: BuiltPage, b: BuiltPage) -> bool:
+    """True when two versions of a page differ at most in their operation's prose (see
+    ir.prose_of): they then make the same API but for those words."""
+
+    def blanked(page: BuiltPage) -> BuiltPage:
+        result = dataclasses.replace(page.result, operation=without_prose(page.result.operation))
+        return dataclasses.replace(page, result=result)
+
+    return blanked(a) == blanked(b)
 
 
 def build_page(doc: PageDoc) -> BuiltPage:

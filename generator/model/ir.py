@@ -153,6 +153,54 @@ class Operation:
     online_restricted: str = ""  # the "Online Restricted" note, when the page has one
 
 
+# An operation's prose: its summary and description, its Online-restricted note, and the
+# descriptions of its parameters, request body and responses (in their order).
+Prose = tuple[str, str, str, tuple[str, ...], str | None, tuple[str, ...]]
+
+
+def prose_of(op: Operation) -> Prose:
+    """What the page says about `op` in words: text that decides no type, name or path."""
+    return (
+        op.summary,
+        op.description,
+        op.online_restricted,
+        tuple(p.description for p in op.parameters),
+        op.request_body.description if op.request_body is not None else None,
+        tuple(r.description for r in op.responses),
+    )
+
+
+def set_prose(op: Operation, prose: Prose) -> None:
+    """Give `op` the prose of another version of its page, whose parameters, body and responses
+    are the same ones (same count, same order)."""
+    summary, description, restricted, params, body, responses = prose
+    if len(params) != len(op.parameters) or len(responses) != len(op.responses):
+        raise ValueError("prose of a different operation")
+    if (body is None) != (op.request_body is None):
+        raise ValueError("prose of a different operation")
+    op.summary, op.description, op.online_restricted = summary, description, restricted
+    for param, text in zip(op.parameters, params, strict=True):
+        param.description = text
+    if op.request_body is not None and body is not None:
+        op.request_body.description = body
+    for response, text in zip(op.responses, responses, strict=True):
+        response.description = text
+
+
+def without_prose(op: Operation) -> Operation:
+    """A copy of `op` with its prose blanked: two versions of a page that differ only in words
+    give equal copies."""
+    copy = dataclasses.replace(
+        op,
+        parameters=[dataclasses.replace(p) for p in op.parameters],
+        request_body=dataclasses.replace(op.request_body) if op.request_body else None,
+        responses=[dataclasses.replace(r) for r in op.responses],
+    )
+    blank_body = "" if op.request_body is not None else None
+    set_prose(copy, ("", "", "", ("",) * len(op.parameters), blank_body, ("",) * len(op.responses)))
+    return copy
+
+
 @dataclass(slots=True)
 class Group:
     """An agent (`Chat`) or a REST entity folder (`Appointment`)."""

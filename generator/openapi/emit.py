@@ -91,11 +91,7 @@ SECURITY_SCHEMES: Doc = {
 
 def emit_openapi(api: Api, version: OpenApiVersion = "3.0") -> Doc:
     emitter = _Emitter(version)
-    paths: dict[str, JSONValue] = {}
-    for op in sorted(api.operations(), key=lambda o: (o.path, _METHOD_ORDER.get(o.method, 9))):
-        item = paths.setdefault(op.path, {})
-        assert isinstance(item, dict)
-        item[op.method.lower()] = emitter.operation(op)
+    paths = _paths(emitter, api.operations())
     used_shared = sorted(emitter.used_shared)
     components: Doc = {
         "schemas": {name: emitter.schema(s) for name, s in api.schemas.items()},
@@ -131,6 +127,20 @@ def emit_openapi(api: Api, version: OpenApiVersion = "3.0") -> Doc:
 
 
 _METHOD_ORDER = {"GET": 0, "PUT": 1, "POST": 2, "PATCH": 3, "DELETE": 4}
+
+
+def _paths(emitter: _Emitter, ops: list[Operation]) -> Doc:
+    paths: Doc = {}
+    for op in sorted(ops, key=lambda o: (o.path, _METHOD_ORDER.get(o.method, 9))):
+        item = paths.setdefault(op.path, {})
+        assert isinstance(item, dict)
+        item[op.method.lower()] = emitter.operation(op)
+    return paths
+
+
+def emit_paths(ops: list[Operation], version: OpenApiVersion = "3.0") -> Doc:
+    """The `paths` entries of these operations alone, exactly as emit_openapi writes them."""
+    return _paths(_Emitter(version), ops)
 
 
 def _tag(group: Group) -> Doc:

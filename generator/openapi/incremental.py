@@ -71,6 +71,12 @@ def _mask(value: JSONValue, key: str = "") -> JSONValue:
     return value
 
 
+def path_item_shape(path: str, item: JSONValue) -> JSONValue:
+    """What validating path item `item` at `path` depends on: two path items of one shape are
+    valid or invalid together (their references resolved alike)."""
+    return _mask({path: item}, "paths")
+
+
 def _unique_ids(item: JSONValue, n: int) -> JSONValue:
     """Masked operationIds would clash inside one unit; number them."""
     if not isinstance(item, dict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from json.encoder import encode_basestring  # the C function when _json is there
 from typing import Any
 
@@ -145,57 +146,100 @@ def _json_entry(key: str, value: JSONValue, depth: int) -> str:
     return f"{pad}{encode_basestring(key)}: {_json_text(value, pad)}"
 
 
-def _json_map(entries: list[str], depth: int) -> str:
-    if not entries:
-        return "{}"
-    return "{\n" + ",\n".join(entries) + "\n" + "  " * (depth - 1) + "}"
+@dataclass(slots=True)
+class DocTexts:
+    """The YAML and JSON texts of a document as lists of parts (their joins are the texts),
+    with the part that holds each path's entry: a rebuild that changes a few path items can
+    replace their parts and join again, without writing the rest once more."""
+
+    yaml_parts: list[str]
+    json_parts: list[str]
+    paths: dict[str, tuple[int, int]] = field(default_factory=dict)  # (yaml, json) part index
+
+    def texts(self) -> tuple[str, str]:
+        return "".join(self.yaml_parts), "".join(self.json_parts)
+
+    def old_path_item(self, path: str) -> JSONValue:
+        """The path item as these texts hold it."""
+        value: dict[str, JSONValue] = json.loads("{" + self.json_parts[self.paths[path][1]] + "}")
+        return value[path]
+
+    def replace_path_item(self, path: str, item: JSONValue) -> None:
+        """Give `path` (already in the document) a new path item."""
+        at_yaml, at_json = self.paths[path]
+        self.yaml_parts[at_yaml] = entry_writer()(path, item, _PATHS_DEPTH - 1)
+        self.json_parts[at_json] = _json_entry(path, item, _PATHS_DEPTH)
+
+
+_PATHS_DEPTH = 2  # paths' entries are two levels deep in the JSON text
 
 
 def to_texts_cached(doc: dict[str, JSONValue], cache: BuildCache | None) -> tuple[str, str]:
     """(YAML, JSON) of `doc`, reusing the YAML pieces of the last build that are unchanged."""
-    if cache is None or not cache.enabled or type(doc) is not dict:
-        return to_yaml_text(doc), to_json_text(doc)
+    return to_doc_texts(doc, cache).texts()
+
+
+def to_doc_texts(doc: dict[str, JSONValue], cache: BuildCache | None) -> DocTexts:
+    """The texts of `doc` in parts, reusing the YAML pieces of the last build that are
+    unchanged (without a cache: two whole texts, and no part is known by its path)."""
+    if cache is None or not cache.enabled or type(doc) is not dict or not doc:
+        return DocTexts([to_yaml_text(doc)], [to_json_text(doc)])
     try:
         return _texts_from_pieces(doc, _Pieces(cache))
     except TypeError:  # a key that is no str: leave the unusual to the whole-document writers
-        return to_yaml_text(doc), to_json_text(doc)
+        return DocTexts([to_yaml_text(doc)], [to_json_text(doc)])
 
 
-def _texts_from_pieces(doc: dict[str, JSONValue], pieces: _Pieces) -> tuple[str, str]:
-    yaml_top: list[str] = []
-    json_top: list[str] = []
+def _texts_from_pieces(doc: dict[str, JSONValue], pieces: _Pieces) -> DocTexts:
+    texts = DocTexts([], ["{\n"])
+    yaml_out, json_out = texts.yaml_parts, texts.json_parts
     entry = pieces.yaml_entry
-    for key, value in doc.items():
+    for n, (key, value) in enumerate(doc.items()):
+        if n:
+            json_out.append(",\n")
         if key == "paths" and type(value) is dict and value:
-            yaml_top.append("paths:\n")
-            json_top.append(f'  "paths": {_mapping_pieces(value, 2, pieces, yaml_top)}')
+            yaml_out.append("paths:\n")
+            json_out.append('  "paths": ')
+            _mapping_pieces(value, _PATHS_DEPTH, pieces, texts, texts.paths)
         elif key == "components" and type(value) is dict and value:
-            yaml_top.append("components:\n")
-            parts: list[str] = []
-            for ckey, cvalue in value.items():
+            yaml_out.append("components:\n")
+            json_out.append('  "components": {\n')
+            for c, (ckey, cvalue) in enumerate(value.items()):
+                if c:
+                    json_out.append(",\n")
                 if ckey == "schemas" and type(cvalue) is dict and cvalue:
-                    yaml_top.append("  schemas:\n")
-                    text = _mapping_pieces(cvalue, 3, pieces, yaml_top)
-                    parts.append(f'    "schemas": {text}')
+                    yaml_out.append("  schemas:\n")
+                    json_out.append('    "schemas": ')
+                    _mapping_pieces(cvalue, 3, pieces, texts, None)
                 else:
-                    yaml_top.append(entry(ckey, cvalue, 1))
-                    parts.append(_json_entry(ckey, cvalue, 2))
-            json_top.append(f'  "components": {_json_map(parts, 2)}')
+                    yaml_out.append(entry(ckey, cvalue, 1))
+                    json_out.append(_json_entry(ckey, cvalue, 2))
+            json_out.append("\n  }")
         else:
-            yaml_top.append(entry(key, value, 0))
-            json_top.append(_json_entry(key, value, 1))
+            yaml_out.append(entry(key, value, 0))
+            json_out.append(_json_entry(key, value, 1))
+    json_out.append("\n}\n")
     pieces.save()
-    return "".join(yaml_top), _json_map(json_top, 1) + "\n"
+    return texts
 
 
 def _mapping_pieces(
-    value: dict[str, JSONValue], depth: int, pieces: _Pieces, yaml_out: list[str]
-) -> str:
-    """The JSON of a mapping whose entries are pieces at `depth`; their YAML goes to
-    `yaml_out` (one level less deep: YAML does not indent for the top-level braces)."""
-    entries: list[str] = []
-    for k, v in value.items():
+    value: dict[str, JSONValue],
+    depth: int,
+    pieces: _Pieces,
+    texts: DocTexts,
+    index: dict[str, tuple[int, int]] | None,
+) -> None:
+    """A non-empty mapping whose entries are pieces at `depth` (one level less deep in YAML,
+    which does not indent for the top-level braces); `index` learns where each entry is."""
+    yaml_out, json_out = texts.yaml_parts, texts.json_parts
+    json_out.append("{\n")
+    for n, (k, v) in enumerate(value.items()):
+        if n:
+            json_out.append(",\n")
         json_piece = _json_entry(k, v, depth)
+        if index is not None:
+            index[k] = (len(yaml_out), len(json_out))
         yaml_out.append(pieces.get(json_piece, k, v, depth - 1))
-        entries.append(json_piece)
-    return _json_map(entries, depth)
+        json_out.append(json_piece)
+    json_out.append("\n" + "  " * (depth - 1) + "}")

@@ -13,6 +13,7 @@ import json
 import pickle
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
@@ -23,7 +24,7 @@ from generator.model.ir import Api
 from generator.render.context import (
     ClientContext,
     GroupView,
-    OperationView,
+    ModelView,
     build_context,
     export_order,
     import_order,
@@ -36,7 +37,11 @@ BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "python"
 RUNTIME_FILES = ("_auth.py", "_codec.py", "_errors.py", "_http.py")
 
 
-def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
+def make_environment(
+    user_templates: Path | None = None, compiled: Path | None = None
+) -> jinja2.Environment:
+    """The Jinja environment; `compiled` is a folder where compiled templates are kept between
+    builds (Jinja checks each against its template's source)."""
     loaders: list[jinja2.BaseLoader] = []
     if user_templates is not None:
         loaders.append(jinja2.FileSystemLoader(str(user_templates)))
@@ -48,6 +53,7 @@ def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=False,  # one build: no need to stat every template file on every render
         extensions=["jinja2.ext.do"],  # templates may compute a value once: {% do xs.append(x) %}
+        bytecode_cache=_compiled_templates(compiled),
     )
     env.filters["docstring"] = docstring_body
     env.filters["docstring_block"] = docstring_block
@@ -59,16 +65,39 @@ def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
     return env
 
 
-def _probe(ctx: ClientContext) -> tuple[GroupView, OperationView]:
-    """The operation the client-behaviour tests call: the first that answers with success."""
-    for group in ctx.groups:
-        for op in group.operations:
+def _compiled_templates(folder: Path | None) -> jinja2.BytecodeCache | None:
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None  # compiling each build only costs time
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
+def probe_of(ctx: ClientContext) -> tuple[int, int]:
+    """The operation the client-behaviour tests call, the first that answers with success, as
+    (group, operation) indexes."""
+    for g, group in enumerate(ctx.groups):
+        for o, op in enumerate(group.operations):
             if (
                 op.test.expect in ("model", "models", "value", "none")
                 and op.return_kind != "binary"
             ):
-                return group, op
-    return ctx.groups[0], ctx.groups[0].operations[0]
+                return g, o
+    return 0, 0
+
+
+@dataclass
+class RenderedViews:
+    """The context a client was rendered from, with each group's and model's view pickled (the
+    bytes that keyed its file): what a later rebuild needs to render a part of it again."""
+
+    ctx: ClientContext
+    group_blobs: list[bytes] = field(default_factory=list)
+    model_blobs: list[bytes] = field(default_factory=list)
+    readme_sections: list[str] = field(default_factory=list)  # each group's, in order
+    probe: tuple[int, int] = (0, 0)
 
 
 def render_client(
@@ -80,71 +109,230 @@ def render_client(
     package: str = "superoffice_webapi",
     memo: PackMemo | None = None,
     reuse: Callable[[str, str], bool] | None = None,
-) -> None:
+    compiled: Path | None = None,
+) -> RenderedViews | None:
     """Render, format and hand each file to `sink` (relative path, bytes) as soon as it is
     done; a file that fails is reported (SOG503) and not handed over.
 
     `memo` remembers the hash of each per-model and per-group file by its template and view;
     when the view is unchanged, `reuse(path, hash)` may keep the file the last build wrote
-    (True) instead of it being made again."""
+    (True) instead of it being made again. Returns the views (pickled too when `memo` was
+    used), or None when there was nothing to render."""
     if not api.groups:
-        return
+        return None
     # Rendering makes many short-lived containers; the collections they trigger would walk the
     # whole model (pages, Api) again and again. Frozen, it is left out of them until we are done.
     freeze = gc.get_freeze_count() == 0
     if freeze:
         gc.freeze()
     try:
-        _render_client(api, diags, sink, user_templates, version, package, memo, reuse)
+        ctx = build_context(api, diags, version, package)
+        # the views live until every file is rendered: out of the collector's way too (whoever
+        # froze first unfreezes everything at the end)
+        gc.freeze()
+        if user_templates is not None:
+            memo = None  # a user's templates may read anything: no file is kept by its view
+        rendered = RenderedViews(ctx)
+        _ClientRenderer(ctx, diags, sink, user_templates, compiled).render_all(
+            memo=memo, reuse=reuse, rendered=rendered if memo is not None else None
+        )
+        return rendered
     finally:
         if freeze:
             gc.unfreeze()
 
 
-def _render_client(
-    api: Api,
+def render_client_again(
+    ctx: ClientContext,
     diags: Diagnostics,
     sink: Callable[[str, bytes], None],
-    user_templates: Path | None,
-    version: str,
-    package: str,
-    memo: PackMemo | None,
-    reuse: Callable[[str, str], bool] | None,
-) -> None:
-    ctx = build_context(api, diags, version, package)
-    # the views live until every file is rendered: out of the collector's way too (whoever
-    # froze first unfreezes everything at the end)
-    gc.freeze()
-    env = make_environment(user_templates)
-    pkg = f"python/{ctx.package}"
-    probe_group, probe = _probe(ctx)
-    probe_answer = (
-        b"" if probe.test.status == 204 else _json_answer(probe.test.response_body).encode()
-    )
-    common = {
-        "package": ctx.package,
-        "title": ctx.title,
-        "version": ctx.version,
-        "groups": ctx.groups,
-        "models": ctx.models,
-        "operation_count": ctx.operation_count,
-        "probe_group": probe_group,
-        "probe": probe,
-        "probe_answer": _bytes_literal(probe_answer),
-        "probe_model_imports": [
-            (module, cls)
-            for module, cls in probe_group.model_imports
-            if names_in([a.expr for a in probe.test.args], [cls])
-        ],
-        "probe_datetime": bool(names_in([a.expr for a in probe.test.args], ["datetime"])),
-        "probe_wire_datetime": bool(names_in([a.expr for a in probe.test.args], ["WireDateTime"])),
-    }
-    # Per-model and per-group files depend only on their own view (built-in templates), so a
-    # rebuild after one page changed renders only the files of what changed.
-    if user_templates is not None:
-        memo = None
+    fresh_groups: set[int],
+    keep: Callable[[str], bool],
+    readme_sections: list[str | None],
+    probe: tuple[int, int],
+    full_views: tuple[Callable[[int], GroupView], Callable[[int], ModelView]],
+    compiled: Path | None = None,
+) -> list[str]:
+    """Render a client whose views are all as the last build made them (built-in templates),
+    but for the groups in `fresh_groups` (indexes into ctx.groups): every other per-group and
+    per-model file is kept as that build wrote it when `keep(path)` says OUT still holds it, and
+    so is every README section given (None: render it). Of the files made from the whole
+    context only the README is made again: the others read nothing of the operations' prose,
+    and of the other groups and the models only what their views hold without operations and
+    fields (tests compare the result with a whole build). So ctx may hold those views without
+    them: `full_views` gives a group's or a model's whole view, for a file that must be made
+    again. Returns the README's sections."""
+    renderer = _ClientRenderer(ctx, diags, sink, None, compiled, probe)
+    renderer.full_group, renderer.full_model = full_views
+    return renderer.render_all(fresh_groups=fresh_groups, keep=keep, sections=readme_sections)
 
-    def finish(target: str, text: str, key: str | None = None) -> None:
+
+class _ClientRenderer:
+    """Renders the files of one ClientContext."""
+
+    def __init__(
+        self,
+        ctx: ClientContext,
+        diags: Diagnostics,
+        sink: Callable[[str, bytes], None],
+        user_templates: Path | None,
+        compiled: Path | None,
+        probe_at: tuple[int, int] | None = None,
+    ) -> None:
+        self.ctx, self.diags, self.sink = ctx, diags, sink
+        self.env = make_environment(user_templates, compiled)
+        self.probe_at = probe_at if probe_at is not None else probe_of(ctx)
+        self.full_group: Callable[[int], GroupView] = ctx.groups.__getitem__
+        self.full_model: Callable[[int], ModelView] = ctx.models.__getitem__
+        probe_group = ctx.groups[self.probe_at[0]]
+        probe = probe_group.operations[self.probe_at[1]]
+        probe_answer = (
+            b"" if probe.test.status == 204 else _json_answer(probe.test.response_body).encode()
+        )
+        self.common = {
+            "package": ctx.package,
+            "title": ctx.title,
+            "version": ctx.version,
+            "groups": ctx.groups,
+            "models": ctx.models,
+            "operation_count": ctx.operation_count,
+            "probe_group": probe_group,
+            "probe": probe,
+            "probe_answer": _bytes_literal(probe_answer),
+            "probe_model_imports": [
+                (module, cls)
+                for module, cls in probe_group.model_imports
+                if names_in([a.expr for a in probe.test.args], [cls])
+            ],
+            "probe_datetime": bool(names_in([a.expr for a in probe.test.args], ["datetime"])),
+            "probe_wire_datetime": bool(
+                names_in([a.expr for a in probe.test.args], ["WireDateTime"])
+            ),
+        }
+
+    def render_all(
+        self,
+        memo: PackMemo | None = None,
+        reuse: Callable[[str, str], bool] | None = None,
+        rendered: RenderedViews | None = None,
+        fresh_groups: set[int] | None = None,
+        keep: Callable[[str], bool] | None = None,
+        sections: list[str | None] | None = None,
+    ) -> list[str]:
+        """Every file of the client. Per-model and per-group files depend only on their own
+        view (built-in templates): with `memo`, a file whose view is unchanged may be kept by
+        `reuse`; with `keep`, every such file not in `fresh_groups` may be kept as it is."""
+        ctx = self.ctx
+        pkg = f"python/{ctx.package}"
+
+        def view_file(template: str, target: str, blob: bytes | None, **view: object) -> None:
+            key = None
+            if blob is not None and memo is not None:
+                key = digest(
+                    code_version(), template, target, ctx.package, ctx.version, ctx.title, blob
+                )
+                hit = memo.get(key)
+                if hit is not None and reuse is not None and reuse(target, hit.decode("ascii")):
+                    return
+            self.render(template, target, view, memo if key is not None else None, key)
+
+        def pickled(view: object, into: list[bytes] | None = None) -> bytes | None:
+            if memo is None:
+                return None
+            blob = pickle.dumps(view, protocol=pickle.HIGHEST_PROTOCOL)
+            if into is not None:
+                into.append(blob)
+            return blob
+
+        # the README's Reference section is made group by group, so a rebuild can make only
+        # the parts of the groups that changed
+        made = [
+            text if text is not None else self.render_text("readme_group.md.jinja", {"group": g})
+            for g, text in zip(ctx.groups, sections or [None] * len(ctx.groups), strict=True)
+        ]
+        readme_sections = [text or "" for text in made]
+        if rendered is not None:
+            rendered.readme_sections = readme_sections
+            rendered.probe = self.probe_at
+
+        def whole(template: str, target: str) -> None:
+            """A file made from the whole context: after a prose-only edit, the files but the
+            README read nothing that can have changed (see render_client_again)."""
+            if keep is None or not keep(target):
+                self.render(template, target)
+
+        whole("pyproject.toml.jinja", "python/pyproject.toml")
+        self.render("README.md.jinja", "python/README.md", {"reference": "".join(readme_sections)})
+        whole("package/__init__.py.jinja", f"{pkg}/__init__.py")
+        whole("package/_client.py.jinja", f"{pkg}/_client.py")
+        whole("package/models/__init__.py.jinja", f"{pkg}/models/__init__.py")
+        whole("package/agents/__init__.py.jinja", f"{pkg}/agents/__init__.py")
+        model_blobs = rendered.model_blobs if rendered is not None else None
+        for m, model in enumerate(ctx.models):
+            target = f"{pkg}/models/{model.module}.py"
+            if keep is not None:
+                if keep(target):
+                    continue
+                model = self.full_model(m)
+            blob = pickled(model, model_blobs)
+            view_file("package/models/model.py.jinja", target, blob, model=model)
+        group_blobs = rendered.group_blobs if rendered is not None else None
+        for n, group in enumerate(ctx.groups):
+            targets = (f"{pkg}/agents/{group.module}.py", f"python/tests/test_{group.module}.py")
+            if fresh_groups is None or n in fresh_groups or keep is None:
+                kept = [False, False]
+            else:
+                kept = [keep(target) for target in targets]
+            if not all(kept) and fresh_groups is not None and n not in fresh_groups:
+                group = self.full_group(n)
+            blob = pickled(group, group_blobs)
+            if not kept[0]:
+                view_file("package/agents/group.py.jinja", targets[0], blob, group=group)
+            if not kept[1]:
+                view_file("tests/test_group.py.jinja", targets[1], blob, group=group)
+        whole("tests/conftest.py.jinja", "python/tests/conftest.py")
+        whole("tests/test_client.py.jinja", "python/tests/test__client.py")
+        for empty in ("python/tests/__init__.py", f"{pkg}/py.typed"):
+            if keep is None or not keep(empty):
+                self.sink(empty, b"")
+        for name in RUNTIME_FILES:
+            if keep is not None and keep(f"{pkg}/{name}"):
+                continue
+            text = _read_template_file(self.env, f"runtime/{name}")
+            if name == "_http.py":
+                text = re.sub(
+                    r'^__version__ = "[^"]*"', f'__version__ = "{ctx.version}"', text, flags=re.M
+                )
+            self.finish(f"{pkg}/{name}", text)
+        return readme_sections
+
+    def render(
+        self,
+        template: str,
+        target: str,
+        view: dict[str, object] | None = None,
+        memo: PackMemo | None = None,
+        key: str | None = None,
+    ) -> None:
+        text = self.render_text(template, view)
+        if text is not None:
+            self.finish(target, text, memo, key)
+
+    def render_text(self, template: str, view: dict[str, object] | None = None) -> str | None:
+        """The template's text, or None when it failed (reported)."""
+        try:
+            return self.env.get_template(template).render(**self.common, **(view or {}))
+        except jinja2.TemplateError as exc:
+            where = SourceRef(
+                str(getattr(exc, "filename", None) or template), getattr(exc, "lineno", 0) or 1, 1
+            )
+            message = " ".join(str(exc).split())
+            self.diags.add("SOG503", f"template {template} failed: {message}", where)
+            return None
+
+    def finish(
+        self, target: str, text: str, memo: PackMemo | None = None, key: str | None = None
+    ) -> None:
         """Format (Python files), remember, hand over."""
         if target.endswith(".py"):
             formatted, error = format_source(text)
@@ -152,7 +340,7 @@ def _render_client(
                 m = re.search(r"(\d+):(\d+)", error)
                 line, col = (int(m.group(1)), int(m.group(2)) + 1) if m else (1, 1)
                 message = " ".join(error.split())  # black's message spans lines
-                diags.add(
+                self.diags.add(
                     "SOG503",
                     f"generated file is not valid Python: {message}",
                     SourceRef(target, max(line, 1), max(col, 1)),
@@ -162,51 +350,7 @@ def _render_client(
         data = text.encode("utf-8")
         if key is not None and memo is not None:
             memo.put(key, hashlib.sha256(data).hexdigest().encode("ascii"))
-        sink(target, data)
-
-    def render(template: str, target: str, **extra: object) -> None:
-        key = None
-        if memo is not None and extra:
-            key = digest(
-                code_version(), template, target, ctx.package, ctx.version, ctx.title,
-                pickle.dumps(extra, protocol=pickle.HIGHEST_PROTOCOL),
-            )  # fmt: skip
-            hit = memo.get(key)
-            if hit is not None and reuse is not None and reuse(target, hit.decode("ascii")):
-                return
-        try:
-            text = env.get_template(template).render(**common, **extra)
-        except jinja2.TemplateError as exc:
-            where = SourceRef(
-                str(getattr(exc, "filename", None) or template), getattr(exc, "lineno", 0) or 1, 1
-            )
-            message = " ".join(str(exc).split())
-            diags.add("SOG503", f"template {template} failed: {message}", where)
-            return
-        finish(target, text, key)
-
-    render("pyproject.toml.jinja", "python/pyproject.toml")
-    render("README.md.jinja", "python/README.md")
-    render("package/__init__.py.jinja", f"{pkg}/__init__.py")
-    render("package/_client.py.jinja", f"{pkg}/_client.py")
-    render("package/models/__init__.py.jinja", f"{pkg}/models/__init__.py")
-    render("package/agents/__init__.py.jinja", f"{pkg}/agents/__init__.py")
-    for model in ctx.models:
-        render("package/models/model.py.jinja", f"{pkg}/models/{model.module}.py", model=model)
-    for group in ctx.groups:
-        render("package/agents/group.py.jinja", f"{pkg}/agents/{group.module}.py", group=group)
-        render("tests/test_group.py.jinja", f"python/tests/test_{group.module}.py", group=group)
-    render("tests/conftest.py.jinja", "python/tests/conftest.py")
-    render("tests/test_client.py.jinja", "python/tests/test__client.py")
-    sink("python/tests/__init__.py", b"")
-    sink(f"{pkg}/py.typed", b"")
-    for name in RUNTIME_FILES:
-        text = _read_template_file(env, f"runtime/{name}")
-        if name == "_http.py":
-            text = re.sub(
-                r'^__version__ = "[^"]*"', f'__version__ = "{ctx.version}"', text, flags=re.M
-            )
-        finish(f"{pkg}/{name}", text)
+        self.sink(target, data)
 
 
 def _read_template_file(env: jinja2.Environment, name: str) -> str:

@@ -8,10 +8,11 @@ test. Templates only loop and print.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
-from generator.diagnostics import Diagnostics, SourceRef
+from generator.diagnostics import Diagnostic, Diagnostics, SourceRef
 from generator.model.ir import (
     ANY,
     Api,
@@ -226,6 +227,7 @@ class ClientContext:
     models: list[ModelView]
     operation_count: int = 0
     extra: dict[str, str] = field(default_factory=dict)
+    group_diags: dict[str, list[Diagnostic]] = field(default_factory=dict)  # by group name
 
 
 ERROR_CLASSES = {
@@ -263,6 +265,10 @@ def build_context(
     attrs = _group_attributes(api.groups, diags)
     taken_classes = set(class_names.values())
     groups = []
+    # what each group's view reported, so a rebuild that remakes one view can tell whether its
+    # report changed (see rebuild_group_view)
+    group_diags: dict[str, list[Diagnostic]] = {}
+    reported = len(diags.items)
     for group in api.groups:
         cls = python_identifier(_group_short(group), style="pascal")
         cls += "Agent" if group.kind == "agent" else "Api"
@@ -271,9 +277,18 @@ def build_context(
         taken_classes.add(cls)
         groups.append(
             _group_view(
-                group, attrs[group.name], cls, api, class_names, modules, field_names, diags
+                group,
+                attrs[group.name],
+                cls,
+                api.schemas,
+                class_names,
+                modules,
+                field_names,
+                diags,
             )
         )
+        group_diags[group.name] = diags.items[reported:]
+        reported = len(diags.items)
     return ClientContext(
         package=package,
         version=version,
@@ -281,7 +296,41 @@ def build_context(
         groups=groups,
         models=models,
         operation_count=sum(len(g.operations) for g in groups),
+        group_diags=group_diags,
     )
+
+
+@dataclass
+class ModelNames:
+    """The Python names the whole API decided for each schema (by wire name): what a group's
+    view needs from the models."""
+
+    class_names: dict[str, str]
+    modules: dict[str, str]
+    fields: dict[str, dict[str, str]]  # wire property name -> attribute
+
+    @classmethod
+    def of(cls, models: list[ModelView]) -> ModelNames:
+        return cls(
+            {m.schema: m.class_name for m in models},
+            {m.schema: m.module for m in models},
+            {m.schema: {f.wire: f.name for f in m.fields} for m in models},
+        )
+
+
+def rebuild_group_view(
+    old: GroupView, group: Group, schemas: Mapping[str, Schema], names: ModelNames
+) -> tuple[GroupView, list[Diagnostic]]:
+    """The view of `group` made again from its operations, keeping every name the whole API
+    decided (`old`: its last view): for a rebuild in which only this group's operations
+    changed, and only in ways that decide no name outside it. Returns the view and what making
+    it reported."""
+    diags = Diagnostics()
+    view = _group_view(
+        group, old.attr, old.class_name, schemas, names.class_names, names.modules,
+        names.fields, diags,
+    )  # fmt: skip
+    return view, diags.items
 
 
 def _group_attributes(groups: list[Group], diags: Diagnostics) -> dict[str, str]:
@@ -385,7 +434,7 @@ def _group_view(
     group: Group,
     attr: str,
     cls: str,
-    api: Api,
+    schemas: Mapping[str, Schema],
     class_names: dict[str, str],
     modules: dict[str, str],
     field_names: dict[str, dict[str, str]],
@@ -397,7 +446,7 @@ def _group_view(
     uses_dt = False
     for op in group.operations:
         view, op_refs, op_dt = _operation_view(
-            op, method_namer.add(op.name, op.source), api, class_names, field_names, diags
+            op, method_namer.add(op.name, op.source), schemas, class_names, field_names, diags
         )
         ops.append(view)
         refs |= op_refs
@@ -470,7 +519,7 @@ def _success(op: Operation) -> Response | None:
 def _operation_view(
     op: Operation,
     name: str,
-    api: Api,
+    schemas: Mapping[str, Schema],
     class_names: dict[str, str],
     field_names: dict[str, dict[str, str]],
     diags: Diagnostics,
@@ -496,7 +545,7 @@ def _operation_view(
     body = op.request_body
     if body is not None:
         t = body.type
-        schema = api.schemas.get(str(t.ref)) if t.kind == "ref" else None
+        schema = schemas.get(str(t.ref)) if t.kind == "ref" else None
         if t.kind == "binary":
             body_kind, content_type = "binary", body.content_types[0]
             body_param = ParamView(
@@ -592,7 +641,7 @@ def _operation_view(
         has_select=any(p.shared == "Select" for p in op.parameters),
         source=str(op.source),
     )
-    view.test = _test_view(op, view, api, class_names)
+    view.test = _test_view(op, view, schemas, class_names)
     return view, refs, uses_dt
 
 
@@ -667,7 +716,7 @@ def _param_value(p: Parameter, sample: str | None) -> tuple[str, str]:
 
 
 def _test_view(
-    op: Operation, view: OperationView, api: Api, class_names: dict[str, str]
+    op: Operation, view: OperationView, schemas: Mapping[str, Schema], class_names: dict[str, str]
 ) -> TestView:
     args: list[TestArg] = []
     req = op.request_example

@@ -10,10 +10,12 @@ longer produces and never touches anything else.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -51,22 +53,31 @@ def safe_relative(rel: str) -> PurePosixPath:
     return path
 
 
-def _target(out: Path, rel: str, plain_dirs: set[str] | None = None) -> Path:
-    """`rel` inside `out`, refusing any symlink on the way: the file or a folder above it.
-    `plain_dirs` remembers folders already found to be real ones (checked once per build;
-    str paths, as this runs for every file)."""
-    parts = safe_relative(rel).parts
-    path = str(out)
-    last = len(parts) - 1
-    for n, part in enumerate(parts):
-        path = os.path.join(path, part)
-        if n < last and plain_dirs is not None and path in plain_dirs:
-            continue
-        if os.path.islink(path):
-            raise UnsafePathError(f"refusing to write through symlink {path}")
-        if n < last and plain_dirs is not None:
-            plain_dirs.add(path)
-    return Path(path)
+def _target(
+    out: Path | str, rel: str, plain_dirs: set[str] | None = None, file_too: bool = True
+) -> str:
+    """`rel` inside `out`, refusing any symlink on the way: the file (unless not `file_too`)
+    or a folder above it. `plain_dirs` remembers folders already found to be real ones
+    (checked once per build; str paths, as this runs for every file)."""
+    parts = rel.split("/")
+    if "\0" in rel or "\\" in rel or any(p in ("", ".", "..") for p in parts):
+        raise UnsafePathError(f"unsafe output path {rel!r}")
+    root = str(out)
+    folder = os.path.join(root, *parts[:-1]) if len(parts) > 1 else root
+    if plain_dirs is None or folder not in plain_dirs:
+        path = root
+        for part in parts[:-1]:
+            path = os.path.join(path, part)
+            if plain_dirs is not None and path in plain_dirs:
+                continue
+            if os.path.islink(path):
+                raise UnsafePathError(f"refusing to write through symlink {path}")
+            if plain_dirs is not None:
+                plain_dirs.add(path)
+    target = os.path.join(folder, parts[-1])
+    if file_too and os.path.islink(target):
+        raise UnsafePathError(f"refusing to write through symlink {target}")
+    return target
 
 
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
@@ -165,6 +176,7 @@ class StagedOutput:
         self._plain_dirs: set[str] = set()
         self._made_dirs: set[str] = set()
         self.empty_stage = False  # the stage started empty (no OUT yet)
+        self.kept: dict[str, tuple[int, int]] = {}  # files reused as OUT holds them: size, mtime
 
     def _open(self) -> Path:
         """The staging folder, made on the first file (a build that fails before producing
@@ -216,20 +228,26 @@ class StagedOutput:
         """Keep `rel` as the last build left it if that is a file with hash `sha` (a rebuild
         then need not make the file again); False when it must be put."""
         stage = self._claim(rel)
-        if self.empty_stage or not self._known_same(
-            _target(stage, rel, self._plain_dirs), rel, sha
-        ):
+        state = self.known.get(rel)
+        if self.empty_stage or state is None or state[2] != sha:
             return False
+        try:
+            st = os.lstat(_target(stage, rel, self._plain_dirs, file_too=False))
+        except OSError:
+            return False
+        if stat.S_ISLNK(st.st_mode) or (st.st_size, st.st_mtime_ns) != state[:2]:
+            return False  # (a symlink is refused when the file is put instead)
         self.hashes[rel] = sha
+        self.kept[rel] = (st.st_size, st.st_mtime_ns)
         self.report.unchanged.append(rel)
         return True
 
-    def _known_same(self, target: Path, rel: str, sha: str) -> bool:
+    def _known_same(self, target: str, rel: str, sha: str) -> bool:
         state = self.known.get(rel)
         if state is None or state[2] != sha:
             return False
         try:
-            st = target.stat(follow_symlinks=False)  # the hard link shares OUT's inode
+            st = os.lstat(target)  # the hard link shares OUT's inode
         except OSError:
             return False
         return (st.st_size, st.st_mtime_ns) == (state[0], state[1])
@@ -246,10 +264,10 @@ class StagedOutput:
                     target = _target(stage, rel)
                 except UnsafePathError:
                     continue  # a tampered manifest cannot make us delete outside OUT
-                if target.is_file():
-                    target.unlink()
+                if os.path.isfile(target):
+                    os.unlink(target)
                     report.removed.append(rel)
-                    _prune_empty(target.parent, stage)
+                    _prune_empty(Path(target).parent, stage)
             report.written.sort()
             report.unchanged.sort()
             if not report.written and not report.removed and self.out.is_dir():
@@ -275,25 +293,28 @@ class StagedOutput:
         self.abort()  # after a commit there is nothing left to remove
 
 
-def _put_file(target: Path, data: bytes) -> bool:
+def _put_file(target: str, data: bytes) -> bool:
     """Write `target` in the stage unless it already holds these bytes; True when written.
 
     The stage is ours alone and is swapped in whole or thrown away, so a file is written in
     place; what is there is a hard link to OUT's file, which is unlinked first, so OUT's inode
     is never written through."""
     try:
-        if target.read_bytes() == data:
+        with open(target, "rb") as handle:
+            same = handle.read() == data
+        if same:
             return False
-        target.unlink()
+        os.unlink(target)
     except FileNotFoundError:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
     except OSError:
-        target.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(target)
     _write_file(target, data)
     return True
 
 
-def _write_file(target: Path, data: bytes) -> None:
+def _write_file(target: str, data: bytes) -> None:
     # O_EXCL: never through anything planted meanwhile; unbuffered: open, write, close
     with open(target, "xb", buffering=0) as handle:
         view, written = memoryview(data), 0
@@ -312,16 +333,16 @@ def write_output(out: Path, files: dict[str, bytes]) -> WriteReport:
         return staged.commit()
 
 
-def _mirror(src: Path, dst: Path) -> None:
+def _mirror(src: Path | str, dst: Path | str) -> None:
     """Recreate `src` in `dst` with hard links (copies where links are refused); symlinks are
-    recreated as symlinks, never followed."""
-    dst.mkdir()
+    recreated as symlinks, never followed. (str paths: this runs for every file in OUT.)"""
+    os.mkdir(dst)
     for entry in os.scandir(src):
-        target = dst / entry.name
+        target = os.path.join(dst, entry.name)
         if entry.is_symlink():
             os.symlink(os.readlink(entry.path), target)
         elif entry.is_dir():
-            _mirror(Path(entry.path), target)
+            _mirror(entry.path, target)
         else:
             try:
                 os.link(entry.path, target)
