@@ -21,7 +21,9 @@ def _build(pages: Path, out: Path, cache: Path) -> pipeline.Outcome:
 
 def _tree(root: Path) -> dict[str, bytes]:
     return {
-        p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -110,12 +112,13 @@ def test_successive_prose_edits_keep_patching(specs: Path, tmp_path: Path) -> No
     [
         ("| ChatSessionId | Integer |", "| ChatSessionId | string |"),  # a type
         ("| ReadByCustomer | int32 | Whether", "| ReadByCustomer | int32 | Perhaps whether"),
-        ("POST /api/v1/Agents/Chat/AddChatMessage\n```", "POST /api/v1/Agents/Chat/AddMessage\n```"),
+        (
+            "POST /api/v1/Agents/Chat/AddChatMessage\n```",
+            "POST /api/v1/Agents/Chat/AddMessage\n```",
+        ),
     ],
 )
-def test_more_than_prose_is_a_whole_build(
-    specs: Path, tmp_path: Path, old: str, new: str
-) -> None:
+def test_more_than_prose_is_a_whole_build(specs: Path, tmp_path: Path, old: str, new: str) -> None:
     """A type, a schema's property description (shared by every page that describes the
     schema) or a path is more than prose: the build does all the work."""
     out, cache = tmp_path / "out", tmp_path / "cache"
