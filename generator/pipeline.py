@@ -402,7 +402,7 @@ def build(options: Options) -> Outcome:
     model(options, cache, outcome, inputs)
     if outcome.api is None or outcome.diags.errors:
         return outcome
-    state = _state_writer(options, cache)
+    state = _state_writer(options, cache, fingerprint)
     try:
         with StagedOutput(options.out, _known_files(record)) as staged:
             render_all(options, outcome, staged.put, cache, staged.reuse, state)
@@ -420,7 +420,7 @@ def build(options: Options) -> Outcome:
     if cache is not None:
         if state is not None:
             pages = [(item.display, item.key) for item in inputs]
-            state.commit(outcome.api, pages, _config(options), fingerprint)
+            state.commit(outcome.api, pages, _config(options))
         cache.save_record(options.out, fingerprint, staged.hashes, _summary(outcome), staged.kept)
     clock.lap("write")
     return outcome
@@ -437,7 +437,9 @@ def _summary(outcome: Outcome) -> dict[str, object]:
     }
 
 
-def _state_writer(options: Options, cache: BuildCache | None) -> StateWriter | None:
+def _state_writer(
+    options: Options, cache: BuildCache | None, fingerprint: str
+) -> StateWriter | None:
     """Saves what a later build needs to patch this one for prose-only edits (built-in
     templates only: a user's templates may read anything)."""
     if cache is None or not cache.enabled or options.templates is not None:
@@ -446,7 +448,7 @@ def _state_writer(options: Options, cache: BuildCache | None) -> StateWriter | N
         return None
     from generator.text_edits import StateWriter
 
-    return StateWriter(cache, str(options.out.resolve()))
+    return StateWriter(cache, str(options.out.resolve()), fingerprint)
 
 
 def _patch_prose_edits(
@@ -482,9 +484,10 @@ def _patch_prose_edits(
     if patch is None or not _summary_into(outcome, summary):
         return False
     clock.lap("patch")
+    known = _known_files(record)
     try:
-        with StagedOutput(options.out, _known_files(record)) as staged:
-            if not patch.write(staged, _known_files(record), _compiled_templates(cache)):
+        with StagedOutput(options.out, known) as staged:
+            if not patch.write(staged, known, _compiled_templates(cache)):
                 outcome.diags.items.clear()
                 return False  # the whole build will report what went wrong
             outcome.report = staged.commit()

@@ -58,17 +58,14 @@ class StateWriter:
     """Saves, entry by entry as the build makes them, what a later build needs to patch this
     one; `commit` after OUT was written, `abort` otherwise."""
 
-    def __init__(self, cache: BuildCache | None, out: str) -> None:
-        self.writer: PackWriter | None = (
-            cache.pack_writer(_PACK + out) if cache is not None else None
-        )
+    def __init__(self, cache: BuildCache, out: str, fingerprint: str) -> None:
+        self.cache, self.out, self.fingerprint = cache, out, fingerprint
+        self.writer: PackWriter | None = cache.pack_writer(_PACK + out)
         self.has_texts = self.has_views = False
 
     def texts(self, texts: DocTexts) -> None:
         if self.writer is not None and texts.paths:
-            self.writer.add(
-                _entry("texts"), _dumps((texts.yaml_parts, texts.json_parts, texts.paths))
-            )
+            _save_texts(self.cache, self.out, self.fingerprint, texts)
             self.has_texts = True
 
     def views(self, rendered: RenderedViews | None) -> None:
@@ -94,7 +91,7 @@ class StateWriter:
             add(_entry("model view", str(n)), blob)
         self.has_views = True
 
-    def commit(self, api: Api, pages: list[tuple[str, str]], config: str, fingerprint: str) -> None:
+    def commit(self, api: Api, pages: list[tuple[str, str]], config: str) -> None:
         """`pages`: (display, key) of every page read, in order."""
         writer, self.writer = self.writer, None
         if writer is None:
@@ -112,7 +109,7 @@ class StateWriter:
             writer.add(_entry("schema", name), _dumps(schema))
         meta = {
             "config": config,
-            "fingerprint": fingerprint,
+            "fingerprint": self.fingerprint,
             "pages": pages,
             "groups": [g.name for g in api.groups],
             "ops": ops,
@@ -132,6 +129,23 @@ def _group_head(view: GroupView) -> GroupView:
     """A group's view without its operations: all that the files made from the whole client
     context read of most groups (tests compare a patched build with a whole one)."""
     return replace(view, operations=[])
+
+
+def _save_texts(cache: BuildCache, out: str, fingerprint: str, texts: DocTexts) -> None:
+    """The spec's texts in parts, a cache entry of their own (replaced whole each build,
+    rather than grow the state pack); `fingerprint` ties them to the state's meta."""
+    blob = _dumps((fingerprint, texts.yaml_parts, texts.json_parts, texts.paths))
+    cache.put("state", _entry("texts", out), blob)
+
+
+def _load_texts(cache: BuildCache, out: str, fingerprint: object) -> DocTexts:
+    from generator.openapi.serialize import DocTexts
+
+    blob = cache.get("state", _entry("texts", out))
+    value = load_pickled(blob) if blob is not None else None
+    if not isinstance(value, tuple) or len(value) != 4 or value[0] != fingerprint:
+        raise _NotProseOnly("the saved texts are not the last build's")
+    return DocTexts(value[1], value[2], value[3])
 
 
 class _LazySchemas(Mapping[str, Schema]):
@@ -222,7 +236,6 @@ class TextPatch:
     def _patch(self, parse: Callable[[str, bytes], bytes], version: OpenApiVersion) -> None:
         from generator.openapi.emit import emit_paths
         from generator.openapi.incremental import path_item_shape
-        from generator.openapi.serialize import DocTexts
         from generator.render.context import (
             ClientContext,
             GroupView,
@@ -291,10 +304,7 @@ class TextPatch:
             ctx.groups[index] = full
         self.ctx = ctx
         # 4. the OpenAPI texts: the edited path items again, of the same shape
-        parts = _load(self.reader, tuple, "texts")
-        if len(parts) != 3:
-            raise _NotProseOnly("the saved texts are damaged")
-        texts = DocTexts(*parts)
+        texts = _load_texts(self.cache, self.out_key, self.meta.get("fingerprint"))
         items = emit_paths([op for op in by_id.values() if op.path in paths], version)
         for path in sorted(paths):
             item = items.get(path)
@@ -346,10 +356,8 @@ class TextPatch:
     def save(self, config: str, fingerprint: str, pages: list[tuple[str, str]]) -> None:
         """The state of the patched build (the last one's, with what changed replaced), and
         the edited pages' results in the page cache."""
+        _save_texts(self.cache, self.out_key, fingerprint, self.texts)
         replaced: dict[str, bytes] = {
-            _entry("texts"): _dumps(
-                (self.texts.yaml_parts, self.texts.json_parts, self.texts.paths)
-            ),
             _entry("meta"): _dumps({**self.meta, "config": config, "fingerprint": fingerprint,
                                     "pages": pages}),
         }  # fmt: skip
