@@ -221,6 +221,8 @@ def _run(
     if args.verbose:
         for skipped in outcome.skipped:
             print(f"{skipped}: note: not an endpoint page; skipped", file=err)
+        for note in outcome.notes:
+            print(f"sogen: note: {note}", file=err)
     if getattr(args, "dump_model", None) and outcome.api is not None:
         from generator.model.ir import to_json
 

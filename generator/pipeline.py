@@ -76,6 +76,7 @@ class Outcome:
     input_digest: str = ""
     up_to_date: bool = False  # build found OUT already current and did nothing
     patched: int = 0  # build patched the last one for this many prose-only page edits
+    notes: list[str] = field(default_factory=list)  # how the build went, for --verbose
 
     def failed(self, strict: bool = False) -> bool:
         return bool(self.diags.errors) or (strict and bool(self.diags.warnings))
@@ -481,7 +482,10 @@ def _patch_prose_edits(
         options.openapi_version,
         _page_one_pickled,
     )
-    if patch is None or not _summary_into(outcome, summary):
+    if isinstance(patch, str):
+        outcome.notes.append(f"whole build, not a patch of the last one: {patch}")
+        return False
+    if not _summary_into(outcome, summary):
         return False
     clock.lap("patch")
     known = _known_files(record)
@@ -489,6 +493,7 @@ def _patch_prose_edits(
         with StagedOutput(options.out, known) as staged:
             if not patch.write(staged, known, _compiled_templates(cache)):
                 outcome.diags.items.clear()
+                outcome.notes.append("whole build, not a patch: rendering reported a problem")
                 return False  # the whole build will report what went wrong
             outcome.report = staged.commit()
     except (OSError, UnsafePathError) as exc:
@@ -497,6 +502,7 @@ def _patch_prose_edits(
         return True
     outcome.produced = len(staged.hashes)
     outcome.patched = len(patch.edited)
+    outcome.notes.append(f"patched the last build for prose edits in {outcome.patched} page(s)")
     clock.lap("render")
     patch.save(config, fingerprint, [(item.display, item.key) for item in inputs])
     cache.save_record(options.out, fingerprint, staged.hashes, summary, staged.kept)
@@ -537,18 +543,20 @@ def _replay_if_current(
 
 
 def _summary_into(outcome: Outcome, summary: dict[str, object]) -> bool:
-    """Report what the build that left `summary` in its record reported."""
+    """Report what the build that left `summary` in its record reported (all or nothing)."""
     try:
         diagnostics = summary["diagnostics"]
         skipped = summary["skipped"]
         if not isinstance(diagnostics, list) or not isinstance(skipped, list):
             return False
-        outcome.diags.items = [_diag_from_json(d) for d in diagnostics]
-        outcome.operations = int(str(summary["operations"]))
-        outcome.schemas = int(str(summary["schemas"]))
-        outcome.skipped = [Path(str(p)) for p in skipped]
+        items = [_diag_from_json(d) for d in diagnostics]
+        operations = int(str(summary["operations"]))
+        schemas = int(str(summary["schemas"]))
     except (KeyError, TypeError, ValueError):
         return False
+    outcome.diags.items = items
+    outcome.operations, outcome.schemas = operations, schemas
+    outcome.skipped = [Path(str(p)) for p in skipped]
     return True
 
 

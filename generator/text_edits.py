@@ -204,18 +204,18 @@ class TextPatch:
         inputs: list[PageInput],
         openapi_version: OpenApiVersion,
         parse: Callable[[str, bytes], bytes],
-    ) -> TextPatch | None:
-        """The patch, or None when the shortcut does not apply. `config` stands for all but
-        the pages that the output depends on; `parse` makes a page's pickled result (the
-        page, its diagnostics) as a build caches it."""
+    ) -> TextPatch | str:
+        """The patch, or why the shortcut does not apply. `config` stands for all but the
+        pages that the output depends on; `parse` makes a page's pickled result (the page, its
+        diagnostics) as a build caches it."""
         reader = cache.pack_reader(_PACK + out_key)
         try:
             meta: dict[str, object] = _load(reader, dict, "meta")
             edited = _edited_pages(meta, config, record_fingerprint, inputs)
             patch = cls(cache, out_key, reader, meta, edited)
             patch._patch(parse, openapi_version)
-        except _NotProseOnly:
-            return None
+        except _NotProseOnly as exc:
+            return str(exc)
         return patch
 
     def __init__(

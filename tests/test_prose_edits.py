@@ -80,6 +80,7 @@ def test_prose_edit_is_patched_and_equals_a_whole_build(
     _edit(specs / CHAT, old, new)
     again = _build(specs, out, cache)
     assert again.patched == 1, "the prose edit should have taken the shortcut"
+    assert again.notes == ["patched the last build for prose edits in 1 page(s)"]
     assert again.report is not None
     if old == PROSE_EDITS[0][0]:  # the summary is in the README and the chat module
         assert {"python/README.md", "python/superoffice_webapi/agents/chat.py"} <= set(
@@ -126,6 +127,9 @@ def test_more_than_prose_is_a_whole_build(specs: Path, tmp_path: Path, old: str,
     _edit(specs / CHAT, old, new)
     again = _build(specs, out, cache)
     assert again.patched == 0
+    assert again.notes == [
+        f"whole build, not a patch of the last one: {specs / CHAT}: more than prose changed"
+    ]
     _assert_same_as_whole_build(specs, out, again, tmp_path)
 
 
