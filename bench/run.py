@@ -8,7 +8,10 @@ Builds synthetic corpora (800, 3,255 and 12,000 pages) with ../shared/tools/synt
 
   cold     `sogen build` of 3,255 pages into an empty OUT with every sogen cache cleared
   noop     a rebuild of the same OUT with nothing changed
-  onepage  a rebuild after one description line of one page changed
+  onepage  a rebuild after one description line of one page changed (prose: the build patches
+           the last one, see generator/text_edits.py)
+  onetype  a rebuild after one type cell of one page changed (more than prose: a whole rebuild
+           with the caches; reported, no target of its own)
   rss      peak RSS of the cold 3,255-page build
   scaling  cold builds at 800, 3,255 and 12,000 pages
   import   `import superoffice_webapi` + construct + first call through one agent with an
@@ -307,6 +310,23 @@ def edit_one_page(corpus: Path, rep: int) -> Path:
     lines[j] = f"{line} (bench edit {rep})"
     page.write_text("\n".join(lines), encoding="utf-8")
     return page
+
+
+_INT_CELL = re.compile(r"^(\| \w+ \| )(int32|int64)( \|)", re.M)
+
+
+def edit_one_type(corpus: Path, rep: int) -> Path | None:
+    """Toggle the first int32/int64 type cell of the first page that has one: a change of a
+    schema, which no prose patch covers."""
+    for page in sorted(corpus.rglob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        m = _INT_CELL.search(text)
+        if m is not None:
+            other = "int64" if m.group(2) == "int32" else "int32"
+            text = text[: m.start(2)] + other + text[m.end(2) :]
+            page.write_text(text, encoding="utf-8")
+            return page
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -787,6 +807,19 @@ def main() -> int:
         "files_written": [r["files_written"] for r in onepage],
         "page": str(page.relative_to(base_corpus)),
     }
+    onetype = []
+    for i in range(args.reps):
+        typed = edit_one_type(base_corpus, i + 1)
+        if typed is None:
+            break
+        onetype.append(sogen_run(sogen, base_corpus, out_base, f"onetype-{i}", cold=False))
+    if onetype and typed is not None:
+        results["onetype"] = {
+            "wall": summary([r["wall"] for r in onetype]),
+            "stages": onetype[-1]["stages"],
+            "files_written": [r["files_written"] for r in onetype],
+            "page": str(typed.relative_to(base_corpus)),
+        }
     write_json(args.json, results, quiet=True)
 
     # 5. the 12,000-page point of the scaling curve
@@ -909,6 +942,14 @@ def print_table(res: dict) -> None:
             fmt_s(res["onepage"]["wall"]) + f"  files written {res['onepage']['files_written']}",
         )
     )
+    if "onetype" in res:
+        rows.append(
+            (
+                "one-type-change rebuild, 3,255",
+                fmt_s(res["onetype"]["wall"])
+                + f"  files written {res['onetype']['files_written']} (no target)",
+            )
+        )
     imp = res.get("import", {})
     if "total" in imp:
         rows.append(("import + first call (warm)", fmt_s(imp["total"], digits=3)))
