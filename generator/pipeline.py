@@ -324,7 +324,7 @@ def _emit_all(
     del doc
     clock.lap("validate")
     if options.with_client:
-        rendered = _render_client(options, outcome, api, emit, keep, cache)
+        rendered = _render_client(options, outcome, api, emit, keep, cache, validation.done)
         if state is not None:
             state.views(rendered)
         del rendered
@@ -344,6 +344,7 @@ def _render_client(
     emit: Sink,
     keep: Callable[[str, str], bool],
     cache: BuildCache | None,
+    helper_ok: Callable[[], bool] | None = None,
 ) -> RenderedViews | None:
     from generator.render.client import render_client
 
@@ -363,6 +364,7 @@ def _render_client(
         memo=memo if cache is not None else None,
         reuse=keep,
         compiled=_compiled_templates(cache),
+        helper_ok=helper_ok,
     )
     memo.commit()
     return rendered

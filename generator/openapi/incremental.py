@@ -20,7 +20,6 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 from generator.cache import BuildCache, code_version, digest
 from generator.diagnostics import Diagnostics, SourceRef
@@ -205,25 +204,20 @@ def _serve() -> None:
 
 
 def _start_worker(units: list[str]) -> subprocess.Popen[bytes] | None:
-    """A fresh interpreter that validates `units` (JSON texts) while we go on. A subprocess
-    rather than a multiprocessing pool: no fork server or resource tracker processes, no copy
-    of this process, and only the validator's own imports."""
-    package_root = str(Path(__file__).resolve().parents[2])
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    """A fresh interpreter that validates `units` (JSON texts) while we go on."""
+    from generator.workers import start_module
+
+    proc = start_module("generator.openapi.incremental")
+    if proc is None:
+        return None  # validated in this process instead
     try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "generator.openapi.incremental"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,  # a failure is redone here, which reports it
-            env=env,
-        )
         assert proc.stdin is not None
         proc.stdin.write(("[" + ",".join(units) + "]").encode())
         proc.stdin.close()
     except OSError:
-        return None  # validated in this process instead
+        proc.kill()
+        proc.wait()
+        return None
     return proc
 
 
@@ -267,6 +261,10 @@ class PendingValidation:
         self.worker: subprocess.Popen[bytes] | None = None
         if len(self.todo) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
             self.worker = _start_worker(texts)
+
+    def done(self) -> bool:
+        """True once no worker is validating any more (a core is free)."""
+        return self.worker is None or self.worker.poll() is not None
 
     def finish(self, diags: Diagnostics) -> bool:
         results = _collect(self.worker, len(self.todo)) if self.worker is not None else None

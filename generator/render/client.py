@@ -10,6 +10,7 @@ import ast
 import gc
 import hashlib
 import json
+import os
 import pickle
 import re
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from pathlib import Path
 import jinja2
 
 from generator.cache import PackMemo, code_version, digest
-from generator.diagnostics import Diagnostics, SourceRef
+from generator.diagnostics import Diagnostic, Diagnostics, SourceRef
 from generator.model.ir import Api
 from generator.render.context import (
     ClientContext,
@@ -110,14 +111,16 @@ def render_client(
     memo: PackMemo | None = None,
     reuse: Callable[[str, str], bool] | None = None,
     compiled: Path | None = None,
+    helper_ok: Callable[[], bool] | None = None,
 ) -> RenderedViews | None:
     """Render, format and hand each file to `sink` (relative path, bytes) as soon as it is
     done; a file that fails is reported (SOG503) and not handed over.
 
     `memo` remembers the hash of each per-model and per-group file by its template and view;
     when the view is unchanged, `reuse(path, hash)` may keep the file the last build wrote
-    (True) instead of it being made again. Returns the views (pickled too when `memo` was
-    used), or None when there was nothing to render."""
+    (True) instead of it being made again. Once `helper_ok()` says so (a core is free), a
+    helper process makes part of the per-view files (with `memo`). Returns the views
+    (pickled too when `memo` was used), or None when there was nothing to render."""
     if not api.groups:
         return None
     # Rendering makes many short-lived containers; the collections they trigger would walk the
@@ -133,9 +136,9 @@ def render_client(
         if user_templates is not None:
             memo = None  # a user's templates may read anything: no file is kept by its view
         rendered = RenderedViews(ctx)
-        _ClientRenderer(ctx, diags, sink, user_templates, compiled).render_all(
-            memo=memo, reuse=reuse, rendered=rendered if memo is not None else None
-        )
+        renderer = _ClientRenderer(ctx, diags, sink, user_templates, compiled)
+        renderer.helper_ok = helper_ok if memo is not None else None
+        renderer.render_all(memo=memo, reuse=reuse, rendered=rendered if memo is not None else None)
         return rendered
     finally:
         if freeze:
@@ -167,144 +170,17 @@ def render_client_again(
     return renderer.render_all(fresh_groups=fresh_groups, keep=keep, sections=readme_sections)
 
 
-class _ClientRenderer:
-    """Renders the files of one ClientContext."""
+class FileRenderer:
+    """Renders templates into formatted files, handed to `sink`; failures are reported."""
 
     def __init__(
         self,
-        ctx: ClientContext,
+        env: jinja2.Environment,
+        common: dict[str, object],
         diags: Diagnostics,
         sink: Callable[[str, bytes], None],
-        user_templates: Path | None,
-        compiled: Path | None,
-        probe_at: tuple[int, int] | None = None,
     ) -> None:
-        self.ctx, self.diags, self.sink = ctx, diags, sink
-        self.env = make_environment(user_templates, compiled)
-        self.probe_at = probe_at if probe_at is not None else probe_of(ctx)
-        self.full_group: Callable[[int], GroupView] = ctx.groups.__getitem__
-        self.full_model: Callable[[int], ModelView] = ctx.models.__getitem__
-        probe_group = ctx.groups[self.probe_at[0]]
-        probe = probe_group.operations[self.probe_at[1]]
-        probe_answer = (
-            b"" if probe.test.status == 204 else _json_answer(probe.test.response_body).encode()
-        )
-        self.common = {
-            "package": ctx.package,
-            "title": ctx.title,
-            "version": ctx.version,
-            "groups": ctx.groups,
-            "models": ctx.models,
-            "operation_count": ctx.operation_count,
-            "probe_group": probe_group,
-            "probe": probe,
-            "probe_answer": _bytes_literal(probe_answer),
-            "probe_model_imports": [
-                (module, cls)
-                for module, cls in probe_group.model_imports
-                if names_in([a.expr for a in probe.test.args], [cls])
-            ],
-            "probe_datetime": bool(names_in([a.expr for a in probe.test.args], ["datetime"])),
-            "probe_wire_datetime": bool(
-                names_in([a.expr for a in probe.test.args], ["WireDateTime"])
-            ),
-        }
-
-    def render_all(
-        self,
-        memo: PackMemo | None = None,
-        reuse: Callable[[str, str], bool] | None = None,
-        rendered: RenderedViews | None = None,
-        fresh_groups: set[int] | None = None,
-        keep: Callable[[str], bool] | None = None,
-        sections: list[str | None] | None = None,
-    ) -> list[str]:
-        """Every file of the client. Per-model and per-group files depend only on their own
-        view (built-in templates): with `memo`, a file whose view is unchanged may be kept by
-        `reuse`; with `keep`, every such file not in `fresh_groups` may be kept as it is."""
-        ctx = self.ctx
-        pkg = f"python/{ctx.package}"
-
-        def view_file(template: str, target: str, blob: bytes | None, **view: object) -> None:
-            key = None
-            if blob is not None and memo is not None:
-                key = digest(
-                    code_version(), template, target, ctx.package, ctx.version, ctx.title, blob
-                )
-                hit = memo.get(key)
-                if hit is not None and reuse is not None and reuse(target, hit.decode("ascii")):
-                    return
-            self.render(template, target, view, memo if key is not None else None, key)
-
-        def pickled(view: object, into: list[bytes] | None = None) -> bytes | None:
-            if memo is None:
-                return None
-            blob = pickle.dumps(view, protocol=pickle.HIGHEST_PROTOCOL)
-            if into is not None:
-                into.append(blob)
-            return blob
-
-        # the README's Reference section is made group by group, so a rebuild can make only
-        # the parts of the groups that changed
-        made = [
-            text if text is not None else self.render_text("readme_group.md.jinja", {"group": g})
-            for g, text in zip(ctx.groups, sections or [None] * len(ctx.groups), strict=True)
-        ]
-        readme_sections = [text or "" for text in made]
-        if rendered is not None:
-            rendered.readme_sections = readme_sections
-            rendered.probe = self.probe_at
-
-        def whole(template: str, target: str) -> None:
-            """A file made from the whole context: after a prose-only edit, the files but the
-            README read nothing that can have changed (see render_client_again)."""
-            if keep is None or not keep(target):
-                self.render(template, target)
-
-        whole("pyproject.toml.jinja", "python/pyproject.toml")
-        self.render("README.md.jinja", "python/README.md", {"reference": "".join(readme_sections)})
-        whole("package/__init__.py.jinja", f"{pkg}/__init__.py")
-        whole("package/_client.py.jinja", f"{pkg}/_client.py")
-        whole("package/models/__init__.py.jinja", f"{pkg}/models/__init__.py")
-        whole("package/agents/__init__.py.jinja", f"{pkg}/agents/__init__.py")
-        model_blobs = rendered.model_blobs if rendered is not None else None
-        for m, model in enumerate(ctx.models):
-            target = f"{pkg}/models/{model.module}.py"
-            if keep is not None:
-                if keep(target):
-                    continue
-                model = self.full_model(m)
-            blob = pickled(model, model_blobs)
-            view_file("package/models/model.py.jinja", target, blob, model=model)
-        group_blobs = rendered.group_blobs if rendered is not None else None
-        for n, group in enumerate(ctx.groups):
-            targets = (f"{pkg}/agents/{group.module}.py", f"python/tests/test_{group.module}.py")
-            if fresh_groups is None or n in fresh_groups or keep is None:
-                kept = [False, False]
-            else:
-                kept = [keep(target) for target in targets]
-            if not all(kept) and fresh_groups is not None and n not in fresh_groups:
-                group = self.full_group(n)
-            blob = pickled(group, group_blobs)
-            if not kept[0]:
-                view_file("package/agents/group.py.jinja", targets[0], blob, group=group)
-            if not kept[1]:
-                view_file("tests/test_group.py.jinja", targets[1], blob, group=group)
-        whole("tests/conftest.py.jinja", "python/tests/conftest.py")
-        whole("tests/test_client.py.jinja", "python/tests/test__client.py")
-        for empty in ("python/tests/__init__.py", f"{pkg}/py.typed"):
-            if keep is None or not keep(empty):
-                self.sink(empty, b"")
-        for name in RUNTIME_FILES:
-            if keep is not None and keep(f"{pkg}/{name}"):
-                continue
-            text = _read_template_file(self.env, f"runtime/{name}")
-            if name == "_http.py":
-                text = re.sub(
-                    r'^__version__ = "[^"]*"', f'__version__ = "{ctx.version}"', text, flags=re.M
-                )
-            self.finish(f"{pkg}/{name}", text)
-        return readme_sections
+        self.env, self.common, self.diags, self.sink = env, common, diags, sink
 
     def render(
         self,
@@ -347,10 +223,220 @@ class _ClientRenderer:
                 )
                 return
             text = formatted
-        data = text.encode("utf-8")
+        self.deliver(target, text.encode("utf-8"), memo, key)
+
+    def deliver(
+        self, target: str, data: bytes, memo: PackMemo | None = None, key: str | None = None
+    ) -> None:
         if key is not None and memo is not None:
             memo.put(key, hashlib.sha256(data).hexdigest().encode("ascii"))
         self.sink(target, data)
+
+
+@dataclass
+class ViewJob:
+    """The files of one model or group view still to be made: (template, target, memo key)."""
+
+    var: str  # the name the templates know the view by: "model" or "group"
+    view: object
+    blob: bytes | None  # the view pickled (for a helper process)
+    files: list[tuple[str, str, str | None]]
+
+
+class _ClientRenderer(FileRenderer):
+    """Renders the files of one ClientContext."""
+
+    def __init__(
+        self,
+        ctx: ClientContext,
+        diags: Diagnostics,
+        sink: Callable[[str, bytes], None],
+        user_templates: Path | None,
+        compiled: Path | None,
+        probe_at: tuple[int, int] | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.compiled = compiled
+        self.helper_ok: Callable[[], bool] | None = None  # may a helper process start now?
+        env = make_environment(user_templates, compiled)
+        self.probe_at = probe_at if probe_at is not None else probe_of(ctx)
+        self.full_group: Callable[[int], GroupView] = ctx.groups.__getitem__
+        self.full_model: Callable[[int], ModelView] = ctx.models.__getitem__
+        probe_group = ctx.groups[self.probe_at[0]]
+        probe = probe_group.operations[self.probe_at[1]]
+        probe_answer = (
+            b"" if probe.test.status == 204 else _json_answer(probe.test.response_body).encode()
+        )
+        common: dict[str, object] = {
+            "package": ctx.package,
+            "title": ctx.title,
+            "version": ctx.version,
+            "groups": ctx.groups,
+            "models": ctx.models,
+            "operation_count": ctx.operation_count,
+            "probe_group": probe_group,
+            "probe": probe,
+            "probe_answer": _bytes_literal(probe_answer),
+            "probe_model_imports": [
+                (module, cls)
+                for module, cls in probe_group.model_imports
+                if names_in([a.expr for a in probe.test.args], [cls])
+            ],
+            "probe_datetime": bool(names_in([a.expr for a in probe.test.args], ["datetime"])),
+            "probe_wire_datetime": bool(
+                names_in([a.expr for a in probe.test.args], ["WireDateTime"])
+            ),
+        }
+        super().__init__(env, common, diags, sink)
+
+    def render_all(
+        self,
+        memo: PackMemo | None = None,
+        reuse: Callable[[str, str], bool] | None = None,
+        rendered: RenderedViews | None = None,
+        fresh_groups: set[int] | None = None,
+        keep: Callable[[str], bool] | None = None,
+        sections: list[str | None] | None = None,
+    ) -> list[str]:
+        """Every file of the client. Per-model and per-group files depend only on their own
+        view (built-in templates): with `memo`, a file whose view is unchanged may be kept by
+        `reuse`; with `keep`, every such file not in `fresh_groups` may be kept as it is."""
+        ctx = self.ctx
+        pkg = f"python/{ctx.package}"
+
+        jobs: list[ViewJob] = []
+
+        def plan(var: str, view: object, blob: bytes | None, files: list[tuple[str, str]]) -> None:
+            """Queue the view's files but those the last build made from the same view."""
+            todo: list[tuple[str, str, str | None]] = []
+            for template, target in files:
+                key = None
+                if blob is not None and memo is not None:
+                    key = digest(
+                        code_version(), template, target, ctx.package, ctx.version, ctx.title,
+                        blob,
+                    )  # fmt: skip
+                    hit = memo.get(key)
+                    if hit is not None and reuse is not None and reuse(target, hit.decode()):
+                        continue
+                todo.append((template, target, key))
+            if todo:
+                jobs.append(ViewJob(var, view, blob, todo))
+
+        def pickled(view: object, into: list[bytes] | None = None) -> bytes | None:
+            if memo is None:
+                return None
+            blob = pickle.dumps(view, protocol=pickle.HIGHEST_PROTOCOL)
+            if into is not None:
+                into.append(blob)
+            return blob
+
+        # the README's Reference section is made group by group, so a rebuild can make only
+        # the parts of the groups that changed
+        made = [
+            text if text is not None else self.render_text("readme_group.md.jinja", {"group": g})
+            for g, text in zip(ctx.groups, sections or [None] * len(ctx.groups), strict=True)
+        ]
+        readme_sections = [text or "" for text in made]
+        if rendered is not None:
+            rendered.readme_sections = readme_sections
+            rendered.probe = self.probe_at
+
+        def whole(template: str, target: str) -> None:
+            """A file made from the whole context: after a prose-only edit, the files but the
+            README read nothing that can have changed (see render_client_again)."""
+            if keep is None or not keep(target):
+                self.render(template, target)
+
+        whole("pyproject.toml.jinja", "python/pyproject.toml")
+        self.render("README.md.jinja", "python/README.md", {"reference": "".join(readme_sections)})
+        whole("package/__init__.py.jinja", f"{pkg}/__init__.py")
+        whole("package/_client.py.jinja", f"{pkg}/_client.py")
+        whole("package/models/__init__.py.jinja", f"{pkg}/models/__init__.py")
+        whole("package/agents/__init__.py.jinja", f"{pkg}/agents/__init__.py")
+        model_blobs = rendered.model_blobs if rendered is not None else None
+        for m, model in enumerate(ctx.models):
+            target = f"{pkg}/models/{model.module}.py"
+            if keep is not None:
+                if keep(target):
+                    continue
+                model = self.full_model(m)
+            blob = pickled(model, model_blobs)
+            plan("model", model, blob, [("package/models/model.py.jinja", target)])
+        group_blobs = rendered.group_blobs if rendered is not None else None
+        for n, group in enumerate(ctx.groups):
+            targets = (f"{pkg}/agents/{group.module}.py", f"python/tests/test_{group.module}.py")
+            if fresh_groups is None or n in fresh_groups or keep is None:
+                kept = [False, False]
+            else:
+                kept = [keep(target) for target in targets]
+            if not all(kept) and fresh_groups is not None and n not in fresh_groups:
+                group = self.full_group(n)
+            blob = pickled(group, group_blobs)
+            templates = ("package/agents/group.py.jinja", "tests/test_group.py.jinja")
+            files = zip(templates, targets, strict=True)
+            plan("group", group, blob, [f for f, k in zip(files, kept, strict=True) if not k])
+        self.run(jobs, memo)
+        whole("tests/conftest.py.jinja", "python/tests/conftest.py")
+        whole("tests/test_client.py.jinja", "python/tests/test__client.py")
+        for empty in ("python/tests/__init__.py", f"{pkg}/py.typed"):
+            if keep is None or not keep(empty):
+                self.sink(empty, b"")
+        for name in RUNTIME_FILES:
+            if keep is not None and keep(f"{pkg}/{name}"):
+                continue
+            text = _read_template_file(self.env, f"runtime/{name}")
+            if name == "_http.py":
+                text = re.sub(
+                    r'^__version__ = "[^"]*"', f'__version__ = "{ctx.version}"', text, flags=re.M
+                )
+            self.finish(f"{pkg}/{name}", text)
+        return readme_sections
+
+    def run(self, jobs: list[ViewJob], memo: PackMemo | None) -> None:
+        """Make the queued files. This process takes them from the front; once `helper_ok`
+        says a second core is free (the spec's validation is done), a helper process takes
+        them from the back, until the two meet. Diagnostics come out in queue order."""
+        from generator.render.helper import HELPER_MIN_JOBS, RenderHelper
+
+        def here(job: ViewJob) -> None:
+            for template, target, key in job.files:
+                self.render(template, target, {job.var: job.view}, memo, key)
+
+        can_help = (
+            self.helper_ok is not None
+            and len(jobs) >= HELPER_MIN_JOBS
+            and all(job.blob is not None for job in jobs)
+            and (os.cpu_count() or 1) > 1
+        )
+        helper: RenderHelper | None = None
+        helped: dict[int, list[Diagnostic]] = {}  # job -> what making it reported
+        end, n = len(jobs), 0
+        try:
+            while n < end:
+                if helper is None and can_help and end - n > HELPER_MIN_JOBS:
+                    assert self.helper_ok is not None
+                    if self.helper_ok():
+                        can_help = False  # one try
+                        header = (self.ctx.package, self.ctx.title, self.ctx.version)
+                        helper = RenderHelper.start(header, self.compiled, jobs, n + 1)
+                if helper is not None:
+                    for k, datas, diags in helper.ready():
+                        if k != end - 1 or k < n:
+                            continue  # made here meanwhile (the helper goes backwards)
+                        for (_, target, key), data in zip(jobs[k].files, datas, strict=True):
+                            if data is not None:
+                                self.deliver(target, data, memo, key)
+                        helped[k] = diags
+                        end = k
+                if n < end:
+                    here(jobs[n])
+                    n += 1
+        finally:
+            if helper is not None:
+                helper.stop()
+        for k in range(end, len(jobs)):
+            self.diags.items.extend(helped[k])
 
 
 def _read_template_file(env: jinja2.Environment, name: str) -> str:
