@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import compileall
 import hashlib
 import json
 import os
@@ -406,6 +407,10 @@ def snapshot_code(work: Path) -> tuple[Path, dict[str, Any]]:
         h.update(path.relative_to(snap).as_posix().encode())
         h.update(path.read_bytes())
     info: dict[str, Any] = {"path": str(snap), "sha256": h.hexdigest()[:16]}
+    # Byte-compiled, as `pip install` does: this machine sets PYTHONDONTWRITEBYTECODE=1, which
+    # made every sogen run compile its modules from source again (the reference tool, installed
+    # by pip, runs from .pyc files). The hash above covers the sources only.
+    info["byte_compiled"] = compileall.compile_dir(str(snap / "generator"), quiet=1)
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # read-only git: never touch the index
     for key, cmd in (
         ("git_head", ["git", "rev-parse", "HEAD"]),
