@@ -246,9 +246,11 @@ class BuildCache:
         hashes: dict[str, str],
         extra: object,
         kept: dict[str, tuple[int, int]] | None = None,
+        pages: dict[str, object] | None = None,
     ) -> None:
         """`hashes`: sha256 of each file written, by its name in OUT; `kept`: size and mtime of
-        the files found as the last record has them (not looked at again)."""
+        the files found as the last record has them (not looked at again); `pages`: what the
+        build knew of the pages it read (kept in the record as it is)."""
         states = {}
         kept = kept or {}
         root = str(out)
@@ -262,7 +264,7 @@ class BuildCache:
             except OSError:
                 return
             states[rel] = [st.st_size, st.st_mtime_ns, sha]
-        record = {"fingerprint": fingerprint, "files": states, "extra": extra}
+        record = {"fingerprint": fingerprint, "files": states, "extra": extra, **(pages or {})}
         self.put("builds", self._record_key(out), json.dumps(record).encode())
 
 

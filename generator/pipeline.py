@@ -24,7 +24,7 @@ from generator.cache import (
     templates_version,
 )
 from generator.diagnostics import Diagnostic, Diagnostics, SourceRef
-from generator.pages.reader import decode_page, find_pages, read_page_bytes
+from generator.pages.reader import decode_page, find_pages, read_page_bytes, read_page_with_stat
 from generator.render.writer import (
     Difference,
     OutputComparison,
@@ -75,6 +75,7 @@ class Outcome:
     schemas: int = 0
     input_digest: str = ""
     up_to_date: bool = False  # build found OUT already current and did nothing
+    started_ns: int = 0  # wall clock when the pages were first looked at
     patched: int = 0  # build patched the last one for this many prose-only page edits
     notes: list[str] = field(default_factory=list)  # how the build went, for --verbose
 
@@ -96,30 +97,90 @@ class _Clock:
 @dataclass
 class _Input:
     display: str
-    data: bytes | None
+    data: bytes | None  # None: unreadable (see diags), or not read (`unread`)
     diags: Diagnostics
     key: str
+    stat: tuple[int, int] | None = None  # size and mtime_ns, taken before the bytes were read
+    unread: bool = False  # unchanged since the last build's record: its key came from there
+
+    def load(self) -> bytes | None:
+        """The page's bytes, read now if they were not (a page result the cache lost)."""
+        if self.unread:
+            self.data = read_page_bytes(Path(self.display), self.display, self.diags)
+            self.unread = False
+            if self.data is not None:  # as read now (it was unchanged a moment ago)
+                self.key = digest(code_version(), self.display, self.data)
+        return self.data
 
 
-def read_inputs(options: Options, outcome: Outcome) -> list[_Input]:
-    """Find and read every page (bytes only); their hashes make the build's input digest."""
+# A page whose size and mtime are as the last build recorded them is not read again: its key
+# is taken from the record. Only when its mtime was this much older than that build's start:
+# a page edited within the same tick as it was read (coarse file-system clocks) is read again.
+_RACY_NS = 2_000_000_000
+
+
+def read_inputs(
+    options: Options, outcome: Outcome, record: dict[str, object] | None = None
+) -> list[_Input]:
+    """Find every page and read its bytes, but for pages unchanged since `record` by size and
+    mtime (see _RACY_NS); their hashes make the build's input digest."""
     diags = outcome.diags
+    outcome.started_ns = time.time_ns()
     paths = find_pages(options.inputs, diags, outcome.skipped)
     outcome.pages = len(paths)
     if not paths and not diags.errors:
         where = SourceRef(" ".join(str(p) for p in options.inputs), 1, 1)
         diags.add("SOG902", "no endpoint pages (*.md) found", where)
+    known, trusted_before = _recorded_pages(record)
     inputs = []
     fingerprint = hashlib.sha256()
     for path in paths:
         display = str(path)
         page_diags = Diagnostics()
-        data = read_page_bytes(path, display, page_diags)
+        old = known.get(display)
+        if old is not None:
+            try:
+                st = os.stat(display)
+            except OSError:
+                st = None
+            same = st is not None and (st.st_size, st.st_mtime_ns) == (old[0], old[1])
+            if same and old[1] < trusted_before:
+                fingerprint.update(old[2].encode())
+                inputs.append(_Input(display, None, page_diags, old[2], old[:2], unread=True))
+                continue
+        data, stat = read_page_with_stat(path, display, page_diags)
         key = digest(code_version(), display, data if data is not None else b"\0unreadable")
         fingerprint.update(key.encode())
-        inputs.append(_Input(display, data, page_diags, key))
+        inputs.append(_Input(display, data, page_diags, key, stat))
     outcome.input_digest = fingerprint.hexdigest()
     return inputs
+
+
+def _recorded_pages(
+    record: dict[str, object] | None,
+) -> tuple[dict[str, tuple[int, int, str]], int]:
+    """The pages the last build read, by name: size, mtime_ns and key; and the mtime before
+    which they are trusted. Nothing when the generator changed since (keys include it)."""
+    if record is None or record.get("pages_code") != code_version():
+        return {}, 0
+    pages, started = record.get("pages"), record.get("started_ns")
+    if not isinstance(pages, dict) or not isinstance(started, int):
+        return {}, 0
+    known = {}
+    for display, state in pages.items():
+        if isinstance(state, list) and len(state) == 3:
+            size, mtime, key = state
+            if isinstance(size, int) and isinstance(mtime, int) and isinstance(key, str):
+                known[str(display)] = (size, mtime, key)
+    return known, started - _RACY_NS
+
+
+def _pages_record(inputs: list[_Input], outcome: Outcome) -> dict[str, object]:
+    """What the next build needs to trust unchanged pages without reading them."""
+    pages = {
+        i.display: [*i.stat, i.key] for i in inputs if i.stat is not None and not i.diags.items
+    }
+    return {"pages": pages, "pages_code": code_version(), "started_ns": outcome.started_ns}
 
 
 # below this many pages a process pool costs more than it saves
@@ -162,10 +223,10 @@ def parse_inputs(
     results: dict[int, tuple[BuiltPage | None, list[Diagnostic]]] = {}
     misses: list[int] = []
     for n, item in enumerate(inputs):
-        if item.data is None:
+        blob = memo.get(item.key)
+        if blob is None and item.load() is None:
             results[n] = (None, [])
             continue
-        blob = memo.get(item.key)
         cached = _load_page(blob) if blob is not None else None
         if cached is not None:
             results[n] = cached
@@ -394,10 +455,10 @@ def build(options: Options) -> Outcome:
     cache = _cache_for(options)
     outcome = Outcome(Diagnostics())
     clock = _Clock(outcome.timings)
-    inputs = read_inputs(options, outcome)
+    record = cache.load_record(options.out) if cache is not None else None
+    inputs = read_inputs(options, outcome, record)
     clock.lap("read")
     fingerprint = _fingerprint(options, outcome)
-    record = cache.load_record(options.out) if cache is not None else None
     if record is not None and _replay_if_current(options, outcome, record, fingerprint):
         return outcome
     if _patch_prose_edits(options, outcome, inputs, cache, record, fingerprint):
@@ -424,7 +485,10 @@ def build(options: Options) -> Outcome:
         if state is not None:
             pages = [(item.display, item.key) for item in inputs]
             state.commit(outcome.api, pages, _config(options))
-        cache.save_record(options.out, fingerprint, staged.hashes, _summary(outcome), staged.kept)
+        cache.save_record(
+            options.out, fingerprint, staged.hashes, _summary(outcome), staged.kept,
+            _pages_record(inputs, outcome),
+        )  # fmt: skip
     clock.lap("write")
     return outcome
 
@@ -507,7 +571,14 @@ def _patch_prose_edits(
     outcome.notes.append(f"patched the last build for prose edits in {outcome.patched} page(s)")
     clock.lap("render")
     patch.save(config, fingerprint, [(item.display, item.key) for item in inputs])
-    cache.save_record(options.out, fingerprint, staged.hashes, summary, staged.kept)
+    cache.save_record(
+        options.out,
+        fingerprint,
+        staged.hashes,
+        summary,
+        staged.kept,
+        _pages_record(inputs, outcome),
+    )
     clock.lap("write")
     return True
 

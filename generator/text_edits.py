@@ -187,8 +187,8 @@ def _load(reader: PackReader, kind: type[T], *name: str) -> T:
 class PageInput:
     display: str
     key: str  # the page's cache key (its bytes, with the generator's version)
-    data: bytes | None
-    clean: bool  # read without a diagnostic
+    data: bytes | None  # None: unchanged since the last build, so not read
+    clean: bool  # read (or found unchanged) without a diagnostic
 
 
 class TextPatch:
@@ -402,9 +402,11 @@ def _edited_pages(
     for page, old in zip(inputs, pages, strict=True):
         if not isinstance(old, tuple) or old[0] != page.display:
             raise _NotProseOnly("pages were added, removed or renamed")
-        if page.data is None or not page.clean:
+        if not page.clean:
             raise _NotProseOnly(f"{page.display} was not read cleanly")
         if old[1] != page.key:
+            if page.data is None:  # (an edited page is always read: its key is new)
+                raise _NotProseOnly(f"{page.display} was not read")
             edited.append((page, str(old[1])))
     if not 0 < len(edited) <= MAX_EDITED_PAGES:
         raise _NotProseOnly(f"{len(edited)} pages edited")

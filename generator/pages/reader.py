@@ -21,21 +21,30 @@ def read_page_text(path: Path, display: str, diags: Diagnostics) -> str | None:
 
 def read_page_bytes(path: Path, display: str, diags: Diagnostics) -> bytes | None:
     """The raw bytes of a page, refusing pages over the size limit before reading them."""
+    return read_page_with_stat(path, display, diags)[0]
+
+
+def read_page_with_stat(
+    path: Path, display: str, diags: Diagnostics
+) -> tuple[bytes | None, tuple[int, int] | None]:
+    """The raw bytes of a page (see read_page_bytes) and its size and mtime_ns as they were
+    before it was read."""
     src = SourceRef(display, 1, 1)  # whole-file problems are reported at the first line
     try:
         # unbuffered: one open, fstat, read and close per page (a build reads thousands)
         with open(path, "rb", buffering=0) as handle:
-            size = os.fstat(handle.fileno()).st_size
+            st = os.fstat(handle.fileno())
+            size = st.st_size
             if size <= MAX_PAGE_BYTES:
                 data = handle.readall()
                 size = len(data)  # it may have grown since
         if size > MAX_PAGE_BYTES:
             diags.add("SOG104", f"page is {size} bytes; the limit is {MAX_PAGE_BYTES}", src)
-            return None
-        return data
+            return None, None
+        return data, (st.st_size, st.st_mtime_ns)
     except OSError as exc:
         diags.add("SOG100", f"cannot read file: {exc.strerror or exc}", src)
-        return None
+        return None, None
 
 
 def decode_page(data: bytes, display: str, diags: Diagnostics) -> str | None:
