@@ -8,8 +8,10 @@ Layers, all keyed by content hashes (never by mtimes, which lie after a checkout
 - state:      one pack per OUT folder: what a build needs to patch the last one for prose-only
   page edits (its model by group, client views, spec texts in parts; see text_edits.py);
 - builds:     one record per OUT folder: the fingerprint of everything the output depends on,
-  and the size/mtime/hash of each file written. When the fingerprint is unchanged and OUT
-  still holds exactly those files, a build has nothing to do.
+  the size/mtime/hash of each file written, and the size/mtime/key of each page read. When the
+  fingerprint is unchanged and OUT still holds exactly those files, a build has nothing to do.
+  A page found as recorded is not read again (its mtime must be older than the recording
+  build's start by a margin: see pipeline.read_inputs); every page is still keyed by content.
 
 The cache lives outside OUT (OUT is often committed): `--cache-dir`, `$SOGEN_CACHE_DIR`, else
 `$XDG_CACHE_HOME/sogen` or `~/.cache/sogen`. A damaged or unreadable cache is ignored, never
