@@ -114,6 +114,7 @@ class StateWriter:
             "groups": [g.name for g in api.groups],
             "ops": ops,
             "models": len(api.schemas),
+            "texts": self.fingerprint,  # the build whose texts the texts entry holds
         }
         writer.add(_entry("meta"), _dumps(meta))
         writer.commit()
@@ -132,8 +133,8 @@ def _group_head(view: GroupView) -> GroupView:
 
 
 def _save_texts(cache: BuildCache, out: str, fingerprint: str, texts: DocTexts) -> None:
-    """The spec's texts in parts, a cache entry of their own (replaced whole each build,
-    rather than grow the state pack); `fingerprint` ties them to the state's meta."""
+    """The spec's texts in parts, a cache entry of their own (written by whole builds; a patch
+    keeps the path items it replaced in the state pack); `fingerprint` ties them to the meta."""
     blob = _dumps((fingerprint, texts.yaml_parts, texts.json_parts, texts.paths))
     cache.put("state", _entry("texts", out), blob)
 
@@ -304,7 +305,16 @@ class TextPatch:
             ctx.groups[index] = full
         self.ctx = ctx
         # 4. the OpenAPI texts: the edited path items again, of the same shape
-        texts = _load_texts(self.cache, self.out_key, self.meta.get("fingerprint"))
+        # the texts of the last whole build, with the path items patched since
+        texts = _load_texts(self.cache, self.out_key, self.meta.get("texts"))
+        self.overrides: dict[str, tuple[str, str]] = {}
+        blob = self.reader.get(_entry("text overrides"))
+        if blob is not None:
+            self.overrides = _load(self.reader, dict, "text overrides")
+        for path, pieces in self.overrides.items():
+            if path not in texts.paths:
+                raise _NotProseOnly("the saved texts are damaged")
+            texts.set_pieces(path, pieces)
         items = emit_paths([op for op in by_id.values() if op.path in paths], version)
         for path in sorted(paths):
             item = items.get(path)
@@ -312,7 +322,7 @@ class TextPatch:
                 path, texts.old_path_item(path)
             ):
                 raise _NotProseOnly(f"{path}: its OpenAPI shape changed")
-            texts.replace_path_item(path, item)
+            self.overrides[path] = texts.replace_path_item(path, item)
         self.texts = texts
 
     def write(
@@ -356,8 +366,8 @@ class TextPatch:
     def save(self, config: str, fingerprint: str, pages: list[tuple[str, str]]) -> None:
         """The state of the patched build (the last one's, with what changed replaced), and
         the edited pages' results in the page cache."""
-        _save_texts(self.cache, self.out_key, fingerprint, self.texts)
         replaced: dict[str, bytes] = {
+            _entry("text overrides"): _dumps(self.overrides),
             _entry("meta"): _dumps({**self.meta, "config": config, "fingerprint": fingerprint,
                                     "pages": pages}),
         }  # fmt: skip
@@ -365,9 +375,13 @@ class TextPatch:
             replaced[_entry("group", name)] = _dumps(self.groups[name])
         for index, blob in self.fresh_views.items():
             replaced[_entry("group view", str(index))] = blob
+        heads_changed = False
         for index in self.fresh_views:
-            self.heads[index] = _group_head(self.ctx.groups[index])
-        replaced[_entry("group heads")] = _dumps(self.heads)
+            head = _group_head(self.ctx.groups[index])
+            heads_changed = heads_changed or head != self.heads[index]
+            self.heads[index] = head
+        if heads_changed:
+            replaced[_entry("group heads")] = _dumps(self.heads)
         replaced[_entry("readme")] = _dumps((self.made_sections, self.probe))
         # Appended (a later entry wins) while the pack holds less than twice what it needs;
         # else written again without the entries replaced since.

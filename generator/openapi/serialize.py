@@ -164,11 +164,16 @@ class DocTexts:
         value: dict[str, JSONValue] = json.loads("{" + self.json_parts[self.paths[path][1]] + "}")
         return value[path]
 
-    def replace_path_item(self, path: str, item: JSONValue) -> None:
-        """Give `path` (already in the document) a new path item."""
+    def replace_path_item(self, path: str, item: JSONValue) -> tuple[str, str]:
+        """Give `path` (already in the document) a new path item; returns its new parts."""
+        pieces = entry_writer()(path, item, _PATHS_DEPTH - 1), _json_entry(path, item, _PATHS_DEPTH)
+        self.set_pieces(path, pieces)
+        return pieces
+
+    def set_pieces(self, path: str, pieces: tuple[str, str]) -> None:
+        """Put the (YAML, JSON) parts of `path`'s entry, as replace_path_item made them."""
         at_yaml, at_json = self.paths[path]
-        self.yaml_parts[at_yaml] = entry_writer()(path, item, _PATHS_DEPTH - 1)
-        self.json_parts[at_json] = _json_entry(path, item, _PATHS_DEPTH)
+        self.yaml_parts[at_yaml], self.json_parts[at_json] = pieces
 
 
 _PATHS_DEPTH = 2  # paths' entries are two levels deep in the JSON text
