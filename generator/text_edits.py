@@ -11,13 +11,16 @@ modelling and rendering the whole API again, a build patches what the last build
 - the views of the edited groups are made again, and must report what they reported before;
 - the path items of the edited paths are emitted again, and must keep their OpenAPI shape (so
   validating them says what it said before);
-- the files made from the whole client context (README, indexes) are rendered again, and the
-  files of the edited groups; every other file is kept as the last build left it in OUT.
+- the README is rendered again (from its saved per-group sections, the edited groups' made
+  again), and so are the files of the edited groups; every other file, the package indexes
+  included, is kept as the last build left it in OUT (tests compare the result with a whole
+  build).
 
 When anything does not hold, nothing is written and the build does the whole work instead;
 the output is the same either way (tests compare the two). What this needs from the last build
-(its model by group, its client views, its OpenAPI texts in parts) is saved by every build into
-one pack of the cache, and is used only while OUT's build record is that build's.
+(its model by group, its client views, its OpenAPI texts in parts) is saved by every whole
+build, in one pack of the cache and one entry for the texts; a patch appends what it replaced
+to the pack. It is used only while OUT's build record is that build's.
 """
 
 from __future__ import annotations
