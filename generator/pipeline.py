@@ -446,11 +446,6 @@ def _compiled_templates(cache: BuildCache | None) -> Path | None:
     return cache.root / "templates" if cache is not None and cache.enabled else None
 
 
-def _fingerprint(options: Options, outcome: Outcome) -> str:
-    """Everything the output depends on: pages, generator code, templates, options."""
-    return digest(_config(options), outcome.input_digest)
-
-
 def build(options: Options) -> Outcome:
     cache = _cache_for(options)
     outcome = Outcome(Diagnostics())
@@ -458,10 +453,11 @@ def build(options: Options) -> Outcome:
     record = cache.load_record(options.out) if cache is not None else None
     inputs = read_inputs(options, outcome, record)
     clock.lap("read")
-    fingerprint = _fingerprint(options, outcome)
+    config = _config(options)
+    fingerprint = digest(config, outcome.input_digest)  # everything the output depends on
     if record is not None and _replay_if_current(options, outcome, record, fingerprint):
         return outcome
-    if _patch_prose_edits(options, outcome, inputs, cache, record, fingerprint):
+    if _patch_prose_edits(options, outcome, inputs, cache, record, config, fingerprint):
         return outcome
     model(options, cache, outcome, inputs)
     if outcome.api is None or outcome.diags.errors:
@@ -484,7 +480,7 @@ def build(options: Options) -> Outcome:
     if cache is not None:
         if state is not None:
             pages = [(item.display, item.key) for item in inputs]
-            state.commit(outcome.api, pages, _config(options))
+            state.commit(outcome.api, pages, config)
         cache.save_record(
             options.out, fingerprint, staged.hashes, _summary(outcome), staged.kept,
             _pages_record(inputs, outcome),
@@ -524,6 +520,7 @@ def _patch_prose_edits(
     inputs: list[_Input],
     cache: BuildCache | None,
     record: dict[str, object] | None,
+    config: str,
     fingerprint: str,
 ) -> bool:
     """When the pages edited since the last build changed only prose, patch that build
@@ -534,7 +531,6 @@ def _patch_prose_edits(
 
     clock = _Clock(outcome.timings)
     out_key = str(options.out.resolve())
-    config = _config(options)
     summary = record.get("extra")
     if options.templates is not None or not options.with_client or not isinstance(summary, dict):
         return False

@@ -311,8 +311,7 @@ class TextPatch:
         # the texts of the last whole build, with the path items patched since
         texts = _load_texts(self.cache, self.out_key, self.meta.get("texts"))
         self.overrides: dict[str, tuple[str, str]] = {}
-        blob = self.reader.get(_entry("text overrides"))
-        if blob is not None:
+        if _entry("text overrides") in self.reader.index:  # (a whole build saves none)
             self.overrides = _load(self.reader, dict, "text overrides")
         for path, pieces in self.overrides.items():
             if path not in texts.paths:

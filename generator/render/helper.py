@@ -65,9 +65,7 @@ class RenderHelper:
         while True:
             try:
                 chunk = os.read(self.out, 1 << 20)
-            except (BlockingIOError, InterruptedError):
-                break
-            except OSError:
+            except OSError:  # nothing more yet (BlockingIOError), or the helper is gone
                 break
             if not chunk:
                 break

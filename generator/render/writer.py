@@ -217,54 +217,46 @@ class StagedOutput:
                 self._made_dirs.add(folder)
             _write_file(target, data)
             self.report.written.append(rel)
-        elif self._known_same(target, rel, sha):
-            self.report.unchanged.append(rel)
-        elif self._known_other(target, rel, sha):
-            _replace_file(target, data)  # known to hold other bytes: no need to read them
-            self.report.written.append(rel)
-        elif _put_file(target, data):
-            self.report.written.append(rel)
         else:
-            self.report.unchanged.append(rel)
+            recorded = self._recorded_sha(target, rel)
+            if recorded == sha:
+                self.kept[rel] = self.known[rel][:2]
+                self.report.unchanged.append(rel)
+            elif recorded is not None:
+                _replace_file(target, data)  # known to hold other bytes: no need to read them
+                self.report.written.append(rel)
+            elif _put_file(target, data):
+                self.report.written.append(rel)
+            else:
+                self.report.unchanged.append(rel)
 
     def reuse(self, rel: str, sha: str) -> bool:
         """Keep `rel` as the last build left it if that is a file with hash `sha` (a rebuild
         then need not make the file again); False when it must be put."""
         stage = self._claim(rel)
-        state = self.known.get(rel)
-        if self.empty_stage or state is None or state[2] != sha:
+        if self.empty_stage or rel not in self.known:
             return False
-        try:
-            st = os.lstat(_target(stage, rel, self._plain_dirs, file_too=False))
-        except OSError:
+        # a symlink there is never the recorded file (put refuses it then)
+        if self._recorded_sha(_target(stage, rel, self._plain_dirs, file_too=False), rel) != sha:
             return False
-        if stat.S_ISLNK(st.st_mode) or (st.st_size, st.st_mtime_ns) != state[:2]:
-            return False  # (a symlink is refused when the file is put instead)
         self.hashes[rel] = sha
-        self.kept[rel] = (st.st_size, st.st_mtime_ns)
+        self.kept[rel] = self.known[rel][:2]
         self.report.unchanged.append(rel)
         return True
 
-    def _known_other(self, target: str, rel: str, sha: str) -> bool:
-        """True when the staged file is, by the record, one whose bytes hash to another sha."""
+    def _recorded_sha(self, target: str, rel: str) -> str | None:
+        """The sha256 the last build recorded for `rel`, when the staged file (a hard link to
+        OUT's) is still a plain file of the recorded size and mtime; None when unknown."""
         state = self.known.get(rel)
-        if state is None or state[2] == sha:
-            return False
+        if state is None:
+            return None
         try:
             st = os.lstat(target)
         except OSError:
-            return False
-        return stat.S_ISREG(st.st_mode) and (st.st_size, st.st_mtime_ns) == (state[0], state[1])
-
-    def _known_same(self, target: str, rel: str, sha: str) -> bool:
-        state = self.known.get(rel)
-        if state is None or state[2] != sha:
-            return False
-        try:
-            st = os.lstat(target)  # the hard link shares OUT's inode
-        except OSError:
-            return False
-        return (st.st_size, st.st_mtime_ns) == (state[0], state[1])
+            return None
+        if not stat.S_ISREG(st.st_mode) or (st.st_size, st.st_mtime_ns) != state[:2]:
+            return None
+        return state[2]
 
     def commit(self) -> WriteReport:
         stage = self._open()
