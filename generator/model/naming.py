@@ -366,15 +366,20 @@ class NameCollision(NamedTuple):
     first_source: object
     later_original: str
     later_source: object
+    renamed: str = ""  # what the later original became
+    first_kind: str = ""  # where each lives (path, query, body field...), when the caller said
+    later_kind: str = ""
 
 
 class UniqueNamer:
     """Deterministic unique identifiers within one scope (a class, a module, a signature).
 
     The first original to claim an identifier keeps it; a later, different original that
-    converts to the same thing gets `_2`, `_3`, ... and the clash is recorded in
-    `collisions` so the caller can warn, naming both sources. Adding the same original again
-    returns its identifier and records nothing.
+    converts to the same thing gets `<kind>_<name>` when the caller says what kind of name it
+    is (a body field `Id` beside a path part `Id` becomes `body_id`), else `_2`, `_3`, ...; the
+    clash is recorded in `collisions` so the caller can warn, naming both sources. Adding the
+    same original of the same kind again returns its identifier and records nothing; the same
+    wire name in two places of one signature (`kind` differs) is two names.
     """
 
     def __init__(
@@ -388,12 +393,12 @@ class UniqueNamer:
         self.reserved = reserved
         self.max_len = max_len
         self.collisions: list[NameCollision] = []
-        self._by_original: dict[str, str] = {}
-        # identifier -> (original, source) of whoever holds it
-        self._owners: dict[str, tuple[str, object]] = {}
+        self._by_original: dict[tuple[str, str], str] = {}
+        # identifier -> (original, source, kind) of whoever holds it
+        self._owners: dict[str, tuple[str, object, str]] = {}
 
-    def add(self, original: str, source: object) -> str:
-        known = self._by_original.get(original)
+    def add(self, original: str, source: object, kind: str = "") -> str:
+        known = self._by_original.get((kind, original))
         if known is not None:
             return known
         base = python_identifier(
@@ -401,24 +406,37 @@ class UniqueNamer:
         )
         ident = base
         if ident in self._owners:
-            first_original, first_source = self._owners[ident]
+            first_original, first_source, first_kind = self._owners[ident]
+            ident = self._free_variant(original, base, kind)
             self.collisions.append(
-                NameCollision(ident, first_original, first_source, original, source)
-            )
-            stem = base.rstrip("_")  # "id_" -> "id_2", not "id__2"
-            n = 2
-            while True:
-                ident = f"{stem}_{n}"
-                if ident not in self._owners and not _is_taken(ident, self.reserved):
-                    break
-                n += 1
-        self._by_original[original] = ident
-        self._owners[ident] = (original, source)
+                NameCollision(
+                    base, first_original, first_source, original, source, ident,
+                    first_kind, kind,
+                )
+            )  # fmt: skip
+        self._by_original[(kind, original)] = ident
+        self._owners[ident] = (original, source, kind)
         return ident
 
-    def lookup(self, original: str) -> str | None:
-        """The identifier already given to `original`, if any."""
-        return self._by_original.get(original)
+    def _free_variant(self, original: str, base: str, kind: str) -> str:
+        if kind:
+            qualified = python_identifier(
+                f"{kind} {original}", style=self.style, reserved=self.reserved,
+                max_len=self.max_len,
+            )  # fmt: skip
+            if qualified not in self._owners:
+                return qualified
+        stem = base.rstrip("_")  # "id_" -> "id_2", not "id__2"
+        n = 2
+        while True:
+            ident = f"{stem}_{n}"
+            if ident not in self._owners and not _is_taken(ident, self.reserved):
+                return ident
+            n += 1
+
+    def lookup(self, original: str, kind: str = "") -> str | None:
+        """The identifier already given to `original` (of that kind), if any."""
+        return self._by_original.get((kind, original))
 
     def __contains__(self, identifier: object) -> bool:
         return identifier in self._owners

@@ -41,7 +41,13 @@ PACKAGE = "superoffice_webapi"
 MODEL_RESERVED = frozenset({"to_dict", "from_dict", "additional_properties", "self", "cls"})
 CLIENT_RESERVED = frozenset({"close", "aclose", "base_url", "transport", "self", "with_options"})
 CALL_OPTIONS = ("select", "language", "culture", "time_zone", "max_retries", "timeout")
-METHOD_RESERVED = frozenset({"self", "body", "response", "query", "headers", *CALL_OPTIONS})
+# the method body's own names: its locals and the helpers it calls (a parameter `model` would
+# shadow the codec `model(...)` the body uses)
+METHOD_LOCALS = frozenset({"self", "body", "response", "query", "headers"})
+METHOD_HELPERS = frozenset(
+    {"encode_body", "parse_response", "model", "nullable", "list_of", "map_of", "datetime"}
+)
+METHOD_RESERVED = METHOD_LOCALS | METHOD_HELPERS | frozenset(CALL_OPTIONS)
 
 
 @dataclass
@@ -385,10 +391,12 @@ def _report(namer: UniqueNamer, what: str, diags: Diagnostics) -> None:
     for c in namer.collisions:
         first = c.first_source if isinstance(c.first_source, SourceRef) else None
         later = c.later_source if isinstance(c.later_source, SourceRef) else None
+        first_name = f"{c.first_original!r}" + (f" ({c.first_kind})" if c.first_kind else "")
+        later_name = f"{c.later_original!r}" + (f" ({c.later_kind})" if c.later_kind else "")
         diags.add(
             "SOG406",
-            f"{what} names {c.first_original!r} and {c.later_original!r} both become "
-            f"{c.identifier!r}; the later is renamed",
+            f"{what} names {first_name} and {later_name} both become {c.identifier!r}; "
+            f"the later is {c.renamed!r}",
             later,
             related=(first,) if first else (),
         )
@@ -532,7 +540,7 @@ def _operation_view(
         if p.shared:
             continue  # $select and the language headers are call options on every method
         param = ParamView(
-            namer.add(p.name, p.source),
+            namer.add(p.name, p.source, p.location),
             p.name,
             p.location,
             "str" if p.location == "header" else param_annotation(p.type),
@@ -549,7 +557,7 @@ def _operation_view(
         if t.kind == "binary":
             body_kind, content_type = "binary", body.content_types[0]
             body_param = ParamView(
-                namer.add(body.name, body.source),
+                namer.add(body.name, body.source, "body"),
                 body.name,
                 "body",
                 "bytes",
@@ -569,7 +577,7 @@ def _operation_view(
                 uses_dt = uses_dt or pt.uses_datetime
                 body_fields.append(
                     ParamView(
-                        namer.add(prop.name, prop.source),
+                        namer.add(prop.name, prop.source, "body"),
                         prop.name,
                         "body_field",
                         pt.annotation,
@@ -585,7 +593,7 @@ def _operation_view(
             uses_dt = uses_dt or pt.uses_datetime
             body_kind = "model" if t.kind == "ref" else "json"
             body_param = ParamView(
-                namer.add(body.name, body.source),
+                namer.add(body.name, body.source, "body"),
                 body.name,
                 "body",
                 pt.annotation,

@@ -174,10 +174,31 @@ def test_unique_namer_suffixes_later_collision_and_records_it() -> None:
     namer = UniqueNamer()
     assert namer.add("GetFoo", "page A") == "get_foo"
     assert namer.add("Get_Foo", "page B") == "get_foo_2"
-    assert namer.collisions == [NameCollision("get_foo", "GetFoo", "page A", "Get_Foo", "page B")]
-    identifier, first, first_src, later, later_src = namer.collisions[0]
-    assert (identifier, first, later) == ("get_foo", "GetFoo", "Get_Foo")
+    assert namer.collisions == [
+        NameCollision("get_foo", "GetFoo", "page A", "Get_Foo", "page B", "get_foo_2")
+    ]
+    identifier, first, first_src, later, later_src, renamed, _, _ = namer.collisions[0]
+    assert (identifier, first, later, renamed) == ("get_foo", "GetFoo", "Get_Foo", "get_foo_2")
     assert (first_src, later_src) == ("page A", "page B")
+
+
+def test_unique_namer_same_wire_name_in_two_places_is_two_names() -> None:
+    # PUT /BatchTask/{Id} with a body property Id: one signature, two arguments
+    namer = UniqueNamer(reserved=frozenset({"body"}))
+    assert namer.add("Id", "path row", "path") == "id_"
+    assert namer.add("Id", "body row", "body") == "body_id"
+    assert namer.add("Id", "body row", "body") == "body_id"  # the same one again
+    assert namer.lookup("Id", "path") == "id_"
+    assert namer.lookup("Id", "body") == "body_id"
+    (clash,) = namer.collisions
+    assert (clash.first_kind, clash.later_kind, clash.renamed) == ("path", "body", "body_id")
+
+
+def test_unique_namer_qualified_name_taken_falls_back_to_a_number() -> None:
+    namer = UniqueNamer()
+    assert namer.add("BodyId", 1) == "body_id"
+    assert namer.add("Id", 2, "path") == "id_"
+    assert namer.add("Id", 3, "body") == "id_2"
 
 
 def test_unique_namer_same_original_twice_is_not_a_collision() -> None:
