@@ -38,15 +38,18 @@ from generator.render.pytypes import PyType, param_annotation, py_type
 
 PACKAGE = "superoffice_webapi"
 # names the generated code itself uses in each scope; page content must not take them
-MODEL_RESERVED = frozenset({"to_dict", "from_dict", "additional_properties", "self", "cls"})
+# a model's class body calls the codec helpers (`Field("x", "x", nullable(STRING))`), so a field
+# named like one would shadow it there
+CODEC_HELPERS = frozenset({"nullable", "list_of", "map_of", "model"})
+MODEL_RESERVED = (
+    frozenset({"to_dict", "from_dict", "additional_properties", "self", "cls"}) | CODEC_HELPERS
+)
 CLIENT_RESERVED = frozenset({"close", "aclose", "base_url", "transport", "self", "with_options"})
 CALL_OPTIONS = ("select", "language", "culture", "time_zone", "max_retries", "timeout")
 # the method body's own names: its locals and the helpers it calls (a parameter `model` would
 # shadow the codec `model(...)` the body uses)
 METHOD_LOCALS = frozenset({"self", "body", "response", "query", "headers"})
-METHOD_HELPERS = frozenset(
-    {"encode_body", "parse_response", "model", "nullable", "list_of", "map_of", "datetime"}
-)
+METHOD_HELPERS = CODEC_HELPERS | frozenset({"encode_body", "parse_response", "datetime"})
 METHOD_RESERVED = METHOD_LOCALS | METHOD_HELPERS | frozenset(CALL_OPTIONS)
 
 
