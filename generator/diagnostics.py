@@ -54,7 +54,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     # 5xx: output
     "SOG501": ("error", "emitted OpenAPI document is not valid"),
     "SOG502": ("error", "cannot write the output folder"),
-    "SOG503": ("error", "generated code failed to render or format"),
+    "SOG503": ("error", "generated code failed to render, format or compile"),
     # 9xx: usage
     "SOG901": ("error", "input path does not exist"),
     "SOG902": ("error", "no endpoint pages found"),

@@ -233,3 +233,28 @@ def test_files_edited_or_deleted_in_out_are_made_again(specs: Path, tmp_path: Pa
     assert run(*args)[0] == 0
     assert {p: p.read_bytes() for p in (chat, model)} == originals
     assert kept.stat().st_mtime_ns == kept_mtime  # unchanged view, untouched file: kept as is
+
+
+def test_module_that_does_not_compile_is_sog503_at_the_page_and_out_is_untouched(
+    specs: Path, tmp_path: Path
+) -> None:
+    # a repeated argument parses (the formatter accepts it) but does not compile
+    mine = tmp_path / "tpl"
+    (mine / "package" / "agents").mkdir(parents=True)
+    builtin = (ROOT / "templates" / "python" / "package" / "agents" / "group.py.jinja").read_text()
+    call = "{{ m.signature(op, is_async) }}"
+    assert call in builtin
+    twice = "self, twice: int = 0, twice: int = 1,"
+    twice = call.replace(" }}", f' | replace("self,", "{twice}") }}}}')
+    (mine / "package" / "agents" / "group.py.jinja").write_text(builtin.replace(call, twice))
+    out_dir = tmp_path / "out"
+    assert run("build", str(specs), "-o", str(out_dir), "-q")[0] == 0
+    before = {p: p.read_bytes() for p in out_dir.rglob("*") if p.is_file()}
+    code, _, err = run("build", str(specs), "-o", str(out_dir), "--templates", str(mine))
+    assert code == 1, err
+    line = next(line for line in err.splitlines() if "[SOG503]" in line)
+    # located at the page of the operation whose method holds the line, naming the module
+    page, _, rest = line.partition(":")
+    assert Path(page).name == "v1ChatAgent_AddChatMessage.md", line
+    assert "agents/chat.py:" in rest and "duplicate argument 'twice'" in rest, line
+    assert {p: p.read_bytes() for p in out_dir.rglob("*") if p.is_file()} == before

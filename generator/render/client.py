@@ -192,7 +192,7 @@ class FileRenderer:
     ) -> None:
         text = self.render_text(template, view)
         if text is not None:
-            self.finish(target, text, memo, key)
+            self.finish(target, text, memo, key, view)
 
     def render_text(self, template: str, view: dict[str, object] | None = None) -> str | None:
         """The template's text, or None when it failed (reported)."""
@@ -207,23 +207,51 @@ class FileRenderer:
             return None
 
     def finish(
-        self, target: str, text: str, memo: PackMemo | None = None, key: str | None = None
+        self,
+        target: str,
+        text: str,
+        memo: PackMemo | None = None,
+        key: str | None = None,
+        view: dict[str, object] | None = None,
     ) -> None:
-        """Format (Python files), remember, hand over."""
+        """Format and compile (Python files), remember, hand over."""
         if target.endswith(".py"):
             formatted, error = format_source(text)
             if error is not None:
                 m = re.search(r"(\d+):(\d+)", error)
                 line, col = (int(m.group(1)), int(m.group(2)) + 1) if m else (1, 1)
                 message = " ".join(error.split())  # black's message spans lines
-                self.diags.add(
-                    "SOG503",
-                    f"generated file is not valid Python: {message}",
-                    SourceRef(target, max(line, 1), max(col, 1)),
-                )
+                self.not_python(target, formatted, max(line, 1), max(col, 1), message, view)
                 return
             text = formatted
+            # the formatter parses but does not compile: a repeated argument or a name bound
+            # twice only shows here, and a module that does not compile is never handed over
+            try:
+                compile(text, target, "exec", dont_inherit=True)
+            except SyntaxError as exc:
+                line, col = exc.lineno or 1, exc.offset or 1
+                self.not_python(target, text, line, col, exc.msg, view)
+                return
         self.deliver(target, text.encode("utf-8"), memo, key)
+
+    def not_python(
+        self,
+        target: str,
+        text: str,
+        line: int,
+        col: int,
+        message: str,
+        view: dict[str, object] | None,
+    ) -> None:
+        """SOG503 at the page(s) whose names or text made the failing line."""
+        pages = blame(view, text, line)
+        where = pages[0] if pages else SourceRef(target, line, col)
+        self.diags.add(
+            "SOG503",
+            f"generated {target}:{line}:{col} is not valid Python: {message}",
+            where,
+            related=tuple(pages[1:]),
+        )
 
     def deliver(
         self, target: str, data: bytes, memo: PackMemo | None = None, key: str | None = None
@@ -231,6 +259,34 @@ class FileRenderer:
         if key is not None and memo is not None:
             memo.put(key, hashlib.sha256(data).hexdigest().encode("ascii"))
         self.sink(target, data)
+
+
+def blame(view: dict[str, object] | None, text: str, line: int) -> list[SourceRef]:
+    """The pages behind line `line` of a file made from `view`: the operation whose method (or
+    test) holds the line, else every page of the group; the schema's page for a model."""
+    found = next(iter(view.values()), None) if view else None
+    if isinstance(found, ModelView):
+        return [_source_ref(found.source)] if found.source else []
+    if not isinstance(found, GroupView):
+        return []
+    lines = text.splitlines()[:line]
+    enclosing = next((s.strip() for s in reversed(lines) if s.lstrip().startswith(_DEFS)), "")
+    name = enclosing.split("(", 1)[0].split()[-1] if enclosing else ""
+    ops = sorted(found.operations, key=lambda op: -len(op.name))
+    hit = next((op for op in ops if op.name in name), None)
+    chosen = [hit] if hit is not None else found.operations
+    return sorted({_source_ref(op.source) for op in chosen})
+
+
+_DEFS = ("def ", "async def ")
+
+
+def _source_ref(text: str) -> SourceRef:
+    """`path:line:col` (as the views keep it) back into a SourceRef."""
+    parts = text.rsplit(":", 2)
+    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+        return SourceRef(parts[0], int(parts[1]), int(parts[2]))
+    return SourceRef(text)
 
 
 @dataclass

@@ -73,6 +73,7 @@ class ModelView:
     self_ref: bool
     uses_datetime: bool
     codec_imports: list[str] = field(default_factory=list)
+    source: str = ""  # the page describing the schema, `path:line:col`
 
 
 @dataclass
@@ -438,6 +439,7 @@ def _model_view(
         imports=imports,
         self_ref=schema.name in refs,
         uses_datetime=uses_dt,
+        source=str(schema.source),
     )
 
 
