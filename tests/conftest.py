@@ -1,4 +1,4 @@
-"""Makes tests/pagekit.py importable however pytest is started (`pytest` or `python -m pytest`)."""
+"""Makes tests/pagekit.py and tests.support importable however pytest is started."""
 
 from __future__ import annotations
 
@@ -12,6 +12,10 @@ import pytest
 _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
+# and `tests.support` (the consumer harness, the whole-API corpora) from the repository root
+_ROOT = str(Path(__file__).resolve().parents[1])
+if _ROOT not in sys.path:
+    sys.path.append(_ROOT)
 
 # Tests never share the user's build cache: a fresh one per test session (subprocesses inherit it).
 os.environ["SOGEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="sogen-test-cache-")

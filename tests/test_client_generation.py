@@ -5,6 +5,7 @@ Runs for specs/ and for the shared corpus (skipped when ../shared/corpus is abse
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -14,24 +15,28 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
+from tests.support import consumers
+from tests.support.wholeapi import WHOLE_API, whole_api_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "pages"
 PY = sys.executable
 
 
-def _inputs(name: str) -> Path:
+def _inputs(name: str, factory: pytest.TempPathFactory) -> Path:
     if name == "specs":
         return ROOT / "specs"
+    if name in WHOLE_API:
+        return whole_api_pages(name, factory)
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus is not present")
     return CORPUS
 
 
-@pytest.fixture(scope="module", params=["specs", "corpus"])
+@pytest.fixture(scope="module", params=["specs", "corpus", *WHOLE_API])
 def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build once per input and pip-install the client into a private folder."""
-    source = _inputs(str(request.param))
+    source = _inputs(str(request.param), tmp_path_factory)
     out = tmp_path_factory.mktemp(f"client-{request.param}")
     assert main(["build", str(source), "-o", str(out), "-q"]) == 0
     site = out / "site"
@@ -83,6 +88,30 @@ def test_generated_package_is_clean_under_mypy_strict(built: Path) -> None:
     )
     assert result.returncode == 0, result.stdout[-3000:]
     assert "Success: no issues found" in result.stdout
+
+
+def test_generated_package_is_clean_under_pyright_standard(built: Path) -> None:
+    """The other checker users run (VS Code's Pylance is pyright): 0 errors, standard mode."""
+    config = built / "pyrightconfig.json"
+    config.write_text(
+        json.dumps(
+            {
+                "include": [str(built / "python" / "superoffice_webapi")],
+                "typeCheckingMode": "standard",
+                "pythonVersion": "3.11",
+                "extraPaths": [str(built / "site")],
+            }
+        )
+    )
+    ran = subprocess.run(
+        [str(consumers.node_bin("pyright")), "-p", str(config), "--outputjson",
+         "--pythonpath", PY],
+        capture_output=True, text=True, cwd=built, timeout=1800,
+    )  # fmt: skip
+    report = json.loads(ran.stdout)
+    errors = [d for d in report["generalDiagnostics"] if d["severity"] == "error"]
+    assert not errors, json.dumps(errors[:20], indent=2)
+    assert report["summary"]["filesAnalyzed"] >= 10
 
 
 def test_generated_package_is_clean_under_ruff_and_black(built: Path) -> None:

@@ -624,6 +624,9 @@ def _operation_view(
                 f"nullable({inline_loaders(rt.codec)})",
                 "json",
             )
+            if rt.codec == "JSON":
+                # any JSON value already includes null; nullable(JSON) confuses mypy's inference
+                returns, return_codec = rt.annotation, rt.codec
     errors = [
         (r.status, error_class(r.status), r.description) for r in op.responses if r.status >= 400
     ]

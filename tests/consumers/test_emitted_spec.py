@@ -13,8 +13,9 @@ and one prism start; then:
 * redocly: `redocly lint` with the committed redocly.yaml reports nothing (3.0 and 3.1); without
   it, the recommended rules report only the rules redocly.yaml switches off, with reasons.
 
-The corpus variant is skipped when ../shared/corpus/pages is absent; specs/ always runs.  Missing
-npm (or java) fails these tests with the harness's message; nothing is skipped for it.
+The corpus and whole-API variants (api2026, api2024: the official Swagger turned into pages by
+../shared/tools/pages-from-swagger) are skipped when ../shared is absent; specs/ always runs.
+Missing npm (or java) fails these tests with the harness's message; nothing is skipped for it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import pytest
 import yaml
 
 from tests.support import consumers
+from tests.support.wholeapi import WHOLE_API, whole_api_pages
 
 pytestmark = pytest.mark.consumers
 
@@ -40,6 +42,8 @@ REPO = Path(__file__).resolve().parents[2]
 INPUTS = {
     "specs": REPO / "specs",
     "corpus": (REPO / ".." / "shared" / "corpus" / "pages").resolve(),
+    # the whole published API, made from the official Swagger (tests/support/wholeapi.py)
+    **{name: Path() for name in WHOLE_API},
 }
 REDOCLY_CONFIG = REPO / "redocly.yaml"
 BUILD_TIMEOUT = 600.0
@@ -92,7 +96,7 @@ def _sogen(*args: str | Path) -> None:
 @pytest.fixture(scope="module", params=sorted(INPUTS))
 def build(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Build:
     name: str = request.param
-    source = INPUTS[name]
+    source = whole_api_pages(name, tmp_path_factory) if name in WHOLE_API else INPUTS[name]
     if not source.is_dir():
         if name == "corpus":
             pytest.skip(f"corpus not present at {source}")

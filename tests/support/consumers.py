@@ -42,6 +42,8 @@ PINS: Final[Mapping[str, str]] = {
     "openapi-typescript": "7.13.0",
     # openapi-typescript 7 peers on typescript ^5; 7.x is the Go port.
     "typescript": "5.9.3",
+    # the generated Python client is also checked with pyright (standard mode)
+    "pyright": "1.1.414",
     # PyPI (installed into the running venv)
     "openapi-generator-cli": "7.26.0",
 }
@@ -50,6 +52,7 @@ NPM_TOOLS: Final[tuple[str, ...]] = (
     "@stoplight/prism-cli",
     "openapi-typescript",
     "typescript",
+    "pyright",
 )
 PYPI_TOOLS: Final[tuple[str, ...]] = ("openapi-generator-cli",)
 
@@ -62,7 +65,7 @@ NPM_OVERRIDES: Final[Mapping[str, str]] = {
 }
 
 # Executables that must exist under node_modules/.bin for an install to count.
-_NODE_BINS: Final[tuple[str, ...]] = ("redocly", "prism", "openapi-typescript", "tsc")
+_NODE_BINS: Final[tuple[str, ...]] = ("redocly", "prism", "openapi-typescript", "tsc", "pyright")
 
 # Time limits (seconds).  Generous for a cold machine, but always finite.
 NPM_INSTALL_TIMEOUT: Final = 900.0
