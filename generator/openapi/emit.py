@@ -374,6 +374,8 @@ class _Emitter:
         out["responses"] = {
             str(r.status): self.response(r, op.response_example) for r in op.responses
         }
+        if names:  # the page's own template, which the client sends
+            out["x-sogen-path"] = op.path
         return out
 
     def parameter(self, p: Parameter, name: str | None = None) -> Doc:
