@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
-from pagekit import HEADERS_FULL, RESPONSE_OK_STRING, model, page_text
+from pagekit import model, rest_page
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -19,35 +19,6 @@ from generator.diagnostics import Diagnostics
 from generator.model.ir import Api
 from generator.model.paths import canonical_template, path_shape, renamed
 from generator.openapi.emit import emit_openapi, emit_paths
-
-HEADERS = "\n".join(ln for ln in HEADERS_FULL.splitlines() if "Content-Type" not in ln)
-
-
-def rest(
-    uid: str, method: str, path: str, params: dict[str, str], response: str = "", sample: str = ""
-) -> str:
-    """A REST page for `method /api/v1/path`; `params`: path part -> type cell."""
-    rows = "".join(
-        f"| {name} | {cell} | The {name}. **Required** |\n" for name, cell in params.items()
-    )
-    table = "| Path Part | Type | Description |\n|-----------|------|-------------|\n" + rows
-    samples = ""
-    if sample:
-        samples = (
-            "## Sample response\n\n```http_\nHTTP/1.1 200 OK\n"
-            f"Content-Type: application/json; charset=utf-8\n\n{sample}\n```"
-        )
-    return page_text(
-        front=f"title: {method} {path}\nuid: {uid}",
-        h1=f"# {method} {path}",
-        endpoint=f"{method} /api/v1/{path}",
-        description=f"The {uid} operation.",
-        path_table=table,
-        headers=HEADERS,
-        response=response or RESPONSE_OK_STRING,
-        samples=samples,
-    )
-
 
 USER_RESPONSE = """\
 ## Response:
@@ -66,14 +37,14 @@ OK
 | Name | string | The name. |
 """
 
-GET_BY_ID = rest(
+GET_BY_ID = rest_page(
     "v1User_GetUser", "GET", "User/{id}", {"id": "int32"}, USER_RESPONSE,
     '{\n  "Id": 7,\n  "Name": "Ann"\n}',
 )  # fmt: skip
-GET_BY_NAME = rest(
+GET_BY_NAME = rest_page(
     "v1User_GetUserFromName", "GET", "User/{userName}", {"userName": "string"}, "", '"ann"'
 )
-DELETE_BY_ID = rest("v1User_DeleteUser", "DELETE", "User/{id}", {"id": "int32"})
+DELETE_BY_ID = rest_page("v1User_DeleteUser", "DELETE", "User/{id}", {"id": "int32"})
 
 
 def build(*pages: tuple[str, str]) -> tuple[Api, Diagnostics]:
@@ -155,8 +126,8 @@ def test_every_pages_sample_conforms_to_the_merged_schema() -> None:
 
 
 def test_other_methods_share_the_path_item_under_one_name() -> None:
-    put = rest("v1Batch_UpdateBatchTask", "PUT", "BatchTask/{Id}", {"Id": "int32"})
-    get = rest("v1Batch_GetByState", "GET", "BatchTask/{state}", {"state": "string"})
+    put = rest_page("v1Batch_UpdateBatchTask", "PUT", "BatchTask/{Id}", {"Id": "int32"})
+    get = rest_page("v1Batch_GetByState", "GET", "BatchTask/{state}", {"state": "string"})
     api, diags = build(("pages/put.md", put), ("pages/get.md", get))
     (d,) = [d for d in diags if d.code == "SOG404"]
     assert d.source is not None and d.source.path == "pages/get.md"
@@ -174,9 +145,9 @@ def test_other_methods_share_the_path_item_under_one_name() -> None:
 
 def test_the_template_most_operations_document_wins_and_order_does_not_matter() -> None:
     pages = [
-        ("pages/a.md", rest("v1X_Get", "GET", "X/{abc}", {"abc": "string"})),
-        ("pages/b.md", rest("v1X_Put", "PUT", "X/{zed}", {"zed": "string"})),
-        ("pages/c.md", rest("v1X_Delete", "DELETE", "X/{zed}", {"zed": "string"})),
+        ("pages/a.md", rest_page("v1X_Get", "GET", "X/{abc}", {"abc": "string"})),
+        ("pages/b.md", rest_page("v1X_Put", "PUT", "X/{zed}", {"zed": "string"})),
+        ("pages/c.md", rest_page("v1X_Delete", "DELETE", "X/{zed}", {"zed": "string"})),
     ]
     api, diags = build(*pages)
     api2, diags2 = build(*reversed(pages))
@@ -189,7 +160,7 @@ def test_the_template_most_operations_document_wins_and_order_does_not_matter() 
 
 
 def test_equal_types_stay_one_schema_and_other_methods_stay_apart() -> None:
-    other = rest("v1User_GetUserFromLogin", "GET", "User/{login}", {"login": "int32"})
+    other = rest_page("v1User_GetUserFromLogin", "GET", "User/{login}", {"login": "int32"})
     api, _ = build(("pages/a.md", GET_BY_ID), ("pages/c.md", DELETE_BY_ID), ("pages/d.md", other))
     doc = docs(api)["3.0"]
     item = doc["paths"]["/api/v1/User/{id}"]
