@@ -47,7 +47,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SOG401": ("error", "two pages have the same uid"),
     "SOG402": ("error", "two operations have the same method and path"),
     "SOG403": ("warning", "two pages describe one schema differently"),
-    "SOG404": ("warning", "path templates differ only in parameter names; reconciled"),
+    "SOG404": (
+        "warning",
+        "path templates differ only in parameter names; one path item in the spec",
+    ),
     "SOG405": ("warning", "response body labelled TimeZoneData (known docs defect); renamed"),
     "SOG406": ("warning", "names collide after conversion to identifiers; made unique"),
     "SOG407": ("warning", "operation has no success (2xx) response"),

@@ -238,6 +238,7 @@ class TextPatch:
         self.fresh_views: dict[int, bytes] = {}  # index in ctx.groups -> pickled new view
 
     def _patch(self, parse: Callable[[str, bytes], bytes], version: OpenApiVersion) -> None:
+        from generator.model.paths import path_shape
         from generator.openapi.emit import emit_paths
         from generator.openapi.incremental import path_item_shape
         from generator.render.context import (
@@ -268,11 +269,12 @@ class TextPatch:
             prose[new[0].uid] = prose_of(new[0].result.operation)
             self.new_page_blobs[page.key] = new_blob
         # 2. the model: the edited operations take their new prose; the path items of their
-        # paths hold other groups' operations too
+        # paths hold other groups' operations too, and so do templates of the same shape
+        # (one path item in the spec, see model/paths.py)
         self.edited_groups = {ops[uid][0] for uid in prose}
-        paths = {ops[uid][1] for uid in prose}
+        shapes = {path_shape(ops[uid][1]) for uid in prose}
         wanted = set(self.edited_groups)
-        wanted.update(where[0] for where in ops.values() if where[1] in paths)
+        wanted.update(where[0] for where in ops.values() if path_shape(where[1]) in shapes)
         for name in sorted(wanted):
             self.groups[name] = _load(self.reader, Group, "group", name)
         by_id = {op.id: op for g in self.groups.values() for op in g.operations}
@@ -317,9 +319,10 @@ class TextPatch:
             if path not in texts.paths:
                 raise _NotProseOnly("the saved texts are damaged")
             texts.set_pieces(path, pieces)
-        items = emit_paths([op for op in by_id.values() if op.path in paths], version)
-        for path in sorted(paths):
-            item = items.get(path)
+        items = emit_paths([op for op in by_id.values() if path_shape(op.path) in shapes], version)
+        if len(items) != len(shapes):
+            raise _NotProseOnly("the edited paths make other path items now")
+        for path, item in sorted(items.items()):
             if path not in texts.paths or path_item_shape(path, item) != path_item_shape(
                 path, texts.old_path_item(path)
             ):

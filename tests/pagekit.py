@@ -80,6 +80,36 @@ def page_text(
     return "\n".join(parts).rstrip("\n")
 
 
+_REST_HEADERS = "\n".join(ln for ln in HEADERS_FULL.splitlines() if "Content-Type" not in ln)
+
+
+def rest_page(
+    uid: str, method: str, path: str, params: dict[str, str], response: str = "", sample: str = ""
+) -> str:
+    """A REST page for `method /api/v1/path`; `params`: path part -> type cell; `sample`: the
+    body of a 200 sample response."""
+    rows = "".join(
+        f"| {name} | {cell} | The {name}. **Required** |\n" for name, cell in params.items()
+    )
+    table = "| Path Part | Type | Description |\n|-----------|------|-------------|\n" + rows
+    samples = ""
+    if sample:
+        samples = (
+            "## Sample response\n\n```http_\nHTTP/1.1 200 OK\n"
+            f"Content-Type: application/json; charset=utf-8\n\n{sample}\n```"
+        )
+    return page_text(
+        front=f"title: {method} {path}\nuid: {uid}",
+        h1=f"# {method} {path}",
+        endpoint=f"{method} /api/v1/{path}",
+        description=f"The {uid} operation.",
+        path_table=table,
+        headers=_REST_HEADERS,
+        response=response or RESPONSE_OK_STRING,
+        samples=samples,
+    )
+
+
 @dataclass
 class Parsed:
     doc: PageDoc | None

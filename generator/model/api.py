@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -11,10 +10,9 @@ from generator.diagnostics import Diagnostic, Diagnostics, SourceRef
 from generator.model.carriers import add_open_carriers, rename_type, resolve_schemas
 from generator.model.ir import ANY, Api, Group, Operation, Schema, TypeRef, without_prose
 from generator.model.operations import PageResult, Proposal, build_operation
+from generator.model.paths import path_items, renamed
 from generator.model.reconcile import reconcile_operation, schema_shapes
 from generator.pages.pagedoc import PageDoc
-
-_PLACEHOLDER = re.compile(r"\{[^{}/]+\}")
 
 
 @dataclass(slots=True)
@@ -64,6 +62,7 @@ def assemble_api(
     samples against schemas, groups."""
     pages = sorted(pages, key=lambda p: (p.path, p.uid))
     results = _unique_operations(pages, diags)
+    _report_shared_shapes([r.operation for r in results], diags)
     proposals: list[Proposal] = [p for r in results for p in r.proposals]
     schemas, renames = resolve_schemas(proposals, diags)
     operations = [r.operation for r in results]
@@ -90,7 +89,6 @@ def _unique_operations(pages: list[BuiltPage], diags: Diagnostics) -> list[PageR
     """Keep each page's operation, refusing duplicate uids and duplicate method+path."""
     seen_uid: dict[str, BuiltPage] = {}
     seen_route: dict[tuple[str, str], BuiltPage] = {}
-    seen_shape: dict[tuple[str, str], Operation] = {}
     results: list[PageResult] = []
     for page in pages:
         first = seen_uid.get(page.uid)
@@ -115,31 +113,42 @@ def _unique_operations(pages: list[BuiltPage], diags: Diagnostics) -> list[PageR
             continue
         seen_route[route] = page
         diags.items.extend(page.diags)
-        _reconcile_path_shape(page.result.operation, seen_shape, diags)
         results.append(page.result)
     return results
 
 
-def _reconcile_path_shape(
-    op: Operation, seen_shape: dict[tuple[str, str], Operation], diags: Diagnostics
-) -> None:
-    """Paths equal but for parameter names are one path to OpenAPI. The later one (in page order)
-    gets a trailing slash, which the server routes the same way and keeps the document valid."""
-    shape = (op.method, _PLACEHOLDER.sub("{}", op.path).rstrip("/"))
-    other = seen_shape.get(shape)
-    while other is not None:
-        new_path = op.path + "/"
-        diags.add(
-            "SOG404",
-            f"{op.method} {op.path} differs from {other.id}'s {other.path} only in parameter "
-            f"names; emitted as {new_path} (trailing slash) so both operations stay distinct",
-            op.source,
-            related=(other.source,),
-        )
-        op.path = new_path
-        shape = (op.method, _PLACEHOLDER.sub("{}", op.path))
-        other = seen_shape.get(shape)
-    seen_shape[shape] = op
+def _report_shared_shapes(ops: list[Operation], diags: Diagnostics) -> None:
+    """Templates equal but for parameter names are one path to OpenAPI: the spec writes them
+    as one path item under one template, one operation per method (see model/paths.py). Each
+    operation renamed or merged there is reported; the operations keep their documented paths,
+    which the client sends."""
+    for template, methods in path_items(ops).items():
+        holder = next(o for same in methods.values() for o in same if o.path == template)
+        for method, same in methods.items():
+            for n, op in enumerate(same):
+                if op.path == template:
+                    continue
+                other = same[0] if n else holder
+                names = ", ".join(
+                    f"{{{mine}}} as {' and '.join('{' + name + '}' for name in theirs)}"
+                    for mine, theirs in renamed(op.path, template).items()
+                    if theirs != [mine]
+                )
+                merged = (
+                    f"; {method} there is one operation, {other.id}, listing {op.id} in "
+                    "x-sogen-merged"
+                    if n
+                    else ""
+                )
+                diags.add(
+                    "SOG404",
+                    f"{op.method} {op.path} and {other.id}'s {other.method} {other.path} "
+                    f"({other.source.path}:{other.source.line}) share a path shape; the spec "
+                    f"merges them into one path item {template}, naming {names}{merged}. The "
+                    "client sends the documented path",
+                    op.source,
+                    related=(other.source,),
+                )
 
 
 def _apply_renames(

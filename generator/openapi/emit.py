@@ -23,6 +23,7 @@ from generator.model.ir import (
     Schema,
     TypeRef,
 )
+from generator.model.paths import path_items, renamed
 
 OpenApiVersion = Literal["3.0", "3.1"]
 Doc = dict[str, JSONValue]
@@ -130,12 +131,134 @@ _METHOD_ORDER = {"GET": 0, "PUT": 1, "POST": 2, "PATCH": 3, "DELETE": 4}
 
 
 def _paths(emitter: _Emitter, ops: list[Operation]) -> Doc:
+    """One path item per template shape (OpenAPI forbids two templates equal but for their
+    parameter names), one operation per method in it; see model/paths.py."""
     paths: Doc = {}
-    for op in sorted(ops, key=lambda o: (o.path, _METHOD_ORDER.get(o.method, 9))):
-        item = paths.setdefault(op.path, {})
-        assert isinstance(item, dict)
-        item[op.method.lower()] = emitter.operation(op)
+    items = path_items(ops)
+    for template in sorted(items):
+        methods = items[template]
+        item: Doc = {}
+        for method in sorted(methods, key=lambda m: (_METHOD_ORDER.get(m, 9), m)):
+            same = methods[method]
+            docs = [emitter.operation(op, template) for op in same]
+            item[method.lower()] = docs[0] if len(docs) == 1 else _merged(same, docs)
+        paths[template] = item
     return paths
+
+
+def _merged(ops: list[Operation], docs: list[Doc]) -> Doc:
+    """One operation for operations of one method whose templates differ only in parameter
+    names (GET User/{id} and GET User/{userName}): OpenAPI allows one per method and path.
+    The first keeps its operationId and words; the others are listed in `x-sogen-merged` and in
+    the description. A parameter, body or response that differs takes each one's schema
+    (anyOf), so every page's examples still conform."""
+    out = dict(docs[0])
+    ids = [str(doc["operationId"]) for doc in docs]
+    tags: list[JSONValue] = []
+    for doc in docs:
+        tags.extend(t for t in _list(doc.get("tags")) if t not in tags)
+    out["tags"] = tags
+    notes = [str(out["description"])] if out.get("description") else []
+    for op, doc in zip(ops[1:], docs[1:], strict=True):
+        note = f"Also `{op.method} {op.path}` ({op.id}), whose template has the same shape"
+        words = str(doc.get("description") or doc.get("summary") or "")  # (begins with it)
+        notes.append(f"{note}: {words}" if words else note + ".")
+    out["description"] = "\n\n".join(notes)
+    params = _merge_parameters(ids, [_list(doc.get("parameters")) for doc in docs])
+    if params:
+        out["parameters"] = params
+    bodies = [doc.get("requestBody") for doc in docs]
+    if any(isinstance(b, dict) for b in bodies):
+        body = _merge_media(ids, [b if isinstance(b, dict) else None for b in bodies])
+        body["required"] = all(isinstance(b, dict) and b.get("required") for b in bodies)
+        out["requestBody"] = body
+    responses: dict[str, list[Doc | None]] = {}
+    for n, doc in enumerate(docs):
+        for status, response in _dict(doc.get("responses")).items():
+            responses.setdefault(status, [None] * len(docs))[n] = _dict(response)
+    out["responses"] = {status: _merge_media(ids, found) for status, found in responses.items()}
+    out["x-sogen-merged"] = [{"operationId": op.id, "path": op.path} for op in ops[1:]]
+    return out
+
+
+def _list(value: JSONValue) -> list[JSONValue]:
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: JSONValue) -> Doc:
+    return value if isinstance(value, dict) else {}
+
+
+def _any_of(schemas: list[JSONValue]) -> JSONValue:
+    """One schema when they are equal, else anyOf the distinct ones (in order)."""
+    distinct: list[JSONValue] = []
+    for schema in schemas:
+        if schema not in distinct:
+            distinct.append(schema)
+    return distinct[0] if len(distinct) == 1 else {"anyOf": distinct}
+
+
+def _words(ids: list[str], texts: list[str | None]) -> str:
+    """One text when they agree, else each with the operation it is of."""
+    given = [(i, t) for i, t in zip(ids, texts, strict=True) if t]
+    if len({t for _, t in given}) <= 1:
+        return given[0][1] if given else ""
+    return "\n\n".join(f"{i}: {t}" for i, t in given)
+
+
+def _merge_parameters(ids: list[str], lists: list[list[JSONValue]]) -> list[JSONValue]:
+    keyed: dict[str, list[Doc | None]] = {}
+    for n, params in enumerate(lists):
+        for param in params:
+            p = _dict(param)
+            key = str(p["$ref"]) if "$ref" in p else f"{p.get('in')} {p.get('name')}"
+            keyed.setdefault(key, [None] * len(lists))[n] = p
+    out: list[JSONValue] = []
+    for found in keyed.values():
+        given = [p for p in found if p is not None]
+        first = dict(given[0])
+        if "$ref" not in first:
+            text = _words(ids, [_text(p) for p in found])
+            first.pop("description", None)
+            if text:
+                first = {"name": first["name"], "in": first["in"], "description": text, **first}
+            first["schema"] = _any_of([p.get("schema") for p in given])
+            if first.get("in") != "path" and (
+                len(given) < len(found) or not all(p.get("required") for p in given)
+            ):
+                first.pop("required", None)  # required by some of the operations only
+        out.append(first)
+    return out
+
+
+def _text(doc: Doc | None) -> str | None:
+    value = doc.get("description") if doc is not None else None
+    return value if isinstance(value, str) else None
+
+
+def _merge_media(ids: list[str], found: list[Doc | None]) -> Doc:
+    """Request bodies or responses (of one status) of merged operations; None where one has
+    none. The first example of each media type is kept (it conforms to the anyOf)."""
+    given = [d for d in found if d is not None]
+    out = dict(given[0])
+    text = _words(ids, [_text(d) for d in found])
+    if text:
+        out["description"] = text
+    content: dict[str, list[Doc]] = {}
+    for d in given:
+        for media, value in _dict(d.get("content")).items():
+            content.setdefault(media, []).append(_dict(value))
+    if content:
+        merged: Doc = {}
+        for media, values in content.items():
+            entry: Doc = {"schema": _any_of([v.get("schema") for v in values])}
+            for v in values:
+                if "example" in v:
+                    entry["example"] = v["example"]
+                    break
+            merged[media] = entry
+        out["content"] = merged
+    return out
 
 
 def emit_paths(ops: list[Operation], version: OpenApiVersion = "3.0") -> Doc:
@@ -223,7 +346,8 @@ class _Emitter:
 
     # --- operations ---
 
-    def operation(self, op: Operation) -> Doc:
+    def operation(self, op: Operation, template: str | None = None) -> Doc:
+        """`template`: the path item's, when it names this operation's placeholders otherwise."""
         out: Doc = {
             "operationId": op.id,
             "tags": [op.group],
@@ -236,7 +360,13 @@ class _Emitter:
             )
         if description:
             out["description"] = description
-        params: list[JSONValue] = [self.parameter(p) for p in op.parameters]
+        names = renamed(op.path, template) if template not in (None, op.path) else {}
+        params: list[JSONValue] = []
+        for p in op.parameters:
+            if p.location == "path" and p.name in names:
+                params.extend(self.parameter(p, name) for name in names[p.name])
+            else:
+                params.append(self.parameter(p))
         if params:
             out["parameters"] = params
         if op.request_body is not None:
@@ -244,15 +374,23 @@ class _Emitter:
         out["responses"] = {
             str(r.status): self.response(r, op.response_example) for r in op.responses
         }
+        if names:  # the page's own template, which the client sends
+            out["x-sogen-path"] = op.path
         return out
 
-    def parameter(self, p: Parameter) -> Doc:
+    def parameter(self, p: Parameter, name: str | None = None) -> Doc:
+        """`name`: the path item's name for path parameter `p`, when it is not p's own."""
         if p.shared and p.shared in SHARED_PARAMETERS:
             self.used_shared.add(p.shared)
             return {"$ref": f"#/components/parameters/{p.shared}"}
-        out: Doc = {"name": p.name, "in": p.location}
-        if p.description:
-            out["description"] = p.description
+        out: Doc = {"name": name or p.name, "in": p.location}
+        description = p.description
+        if name is not None and name != p.name:
+            documented = f"The reference page names it `{p.name}`."
+            stop = "" if description.endswith((".", "!", "?", ":")) else "."
+            description = f"{description}{stop} {documented}" if description else documented
+        if description:
+            out["description"] = description
         if p.required or p.location == "path":
             out["required"] = True
         schema = self.type(p.type, nullable=False)

@@ -8,8 +8,8 @@ were valid before (by content hash, in the build cache) is not validated again; 
 validated in parallel. Operations repeat the same structure again and again, so each path
 item and each schema is reduced to its shape (free text and examples masked, references
 pointed at a stub) and each distinct shape is validated once; references are resolved
-separately. What a unit cannot see (operationId uniqueness, identical path templates) the
-model already guarantees (SOG401, SOG402, SOG404).
+separately. What a unit cannot see is guaranteed elsewhere: operationIds are unique (SOG401,
+SOG402) and templates of one shape are one path item (the emitter merges them, SOG404).
 """
 
 from __future__ import annotations
