@@ -426,7 +426,9 @@ class _Emitter:
         out: Doc = {"description": r.description or str(r.status)}
         if r.type is not None and r.status != 204:
             media: Doc = {"schema": self.type(r.type)}
-            if example is not None and example.has_body and example.status == r.status:
+            if r.type.kind == "binary":
+                pass  # the page's sample of a stream is a JSON placeholder, not its bytes
+            elif example is not None and example.has_body and example.status == r.status:
                 media["example"] = wire_example(r.type, example.body)
             elif r.type.kind == "bytes":
                 # Base64 of no bytes. Without an example, mock servers (prism) invent the text

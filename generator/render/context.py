@@ -675,7 +675,9 @@ def _synth_value(t: TypeRef, name: str) -> tuple[str, str]:
     if t.kind == "enum" and t.enum:
         return py_literal(t.enum[0]), t.enum[0]
     if t.kind == "datetime":
-        return "datetime(2024, 1, 2, 3, 4, 5)", "2024-01-02T03:04:05"
+        # with an offset: RFC 3339 (the spec's date-time) requires one, and a test that drops
+        # the zone on the way would go unnoticed with a naive value
+        return 'datetime.fromisoformat("2024-01-02T03:04:05+02:00")', "2024-01-02T03:04:05+02:00"
     if t.kind == "array":
         inner_expr, inner_wire = _synth_value(t.items or TypeRef("string"), name)
         return f"[{inner_expr}]", inner_wire
@@ -697,7 +699,7 @@ def _synth_json(t: TypeRef, name: str) -> JSONValue:
     if t.kind == "boolean":
         return True
     if t.kind == "datetime":
-        return "2024-01-02T03:04:05"
+        return "2024-01-02T03:04:05+02:00"
     if t.kind in ("bytes", "binary"):
         return "c2FtcGxl"  # base64 of b"sample"
     if t.kind == "enum" and t.enum:
