@@ -125,7 +125,11 @@ def _check(t: TypeRef, value: JSONValue, ctx: _Context, where: str, hint: str) -
     if value is None or t.kind == "any":
         return None  # every property may be null: $select nulls out the fields not asked for
     kind = t.kind
-    if kind in ("string", "bytes", "binary"):
+    if kind == "binary":
+        # a raw stream: whatever the sample shows (`672`, `99.99`, text) is some bytes, so it
+        # cannot contradict; widening would turn a download into JSON
+        return None
+    if kind in ("string", "bytes"):
         return None if isinstance(value, str) else ANY
     if kind == "datetime":
         if isinstance(value, str):
