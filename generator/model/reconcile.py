@@ -194,7 +194,7 @@ def _check_object(schema: Schema, value: dict[str, JSONValue], ctx: _Context) ->
             if prop is None:
                 continue
             where = f"{schema.name}.{key}"
-            hint = schema.name + name_part(key) + "Item"
+            hint = schema.name + _part(key) + "Item"
             if prop.type.kind == "any" and not prop.doc_type.strip() and item is not None:
                 # an empty Type cell, from the sample
                 recovered = infer_type([item], ctx, where, hint, derive=False)
@@ -352,7 +352,7 @@ def _schema_from_sample(
     ctx.depth += 1
     try:
         for key, items in columns.values():
-            t = infer_type(items, ctx, f"{name}.{key}", name + name_part(key) + "Item", False)
+            t = infer_type(items, ctx, f"{name}.{key}", name + _part(key) + "Item", False)
             schema.properties.append(
                 Property(key, t or ANY, "", ctx.sample, doc_type=SAMPLE_TYPE_CELL)
             )
@@ -365,6 +365,11 @@ def _schema_from_sample(
         ctx.sample,
     )
     return name
+
+
+def _part(key: str) -> str:
+    """A property name as part of a schema name: `value` -> `Value`."""
+    return name_part(key[:1].upper() + key[1:])
 
 
 def _free_name(hint: str, schemas: dict[str, Schema]) -> str:
