@@ -11,7 +11,9 @@ applies black's own rules, so the result is what black would write:
 - an element line that is still too long is split the same way, recursively;
 - a long `from x import a, b` becomes a parenthesised import, one name per line;
 - a long top-level `def f() -> type[X]:` gets its return annotation on a line of its own, in
-  parentheses.
+  parentheses;
+- a long `name: annotation = default` (a model field, a parameter) is left to black, which
+  parenthesises the annotation or the default by rules of its own.
 
 A line this cannot settle (say, a string longer than the line) makes `settle` report the file as
 unsettled, and the caller runs real black on it. Tests compare this module with black.
@@ -38,6 +40,9 @@ _NO_PARAMS_DEF = re.compile(r"^(def \w+\(\) -> )(\w+(?:\[\w+\])?):$")
 _BRACKET_OR_COMMA = ("(", "[", "{", ",")
 _TOP_DEF = ("def ", "class ", "async def ")
 _DEFS = ("async def ", "def ", "class ", "@")  # what _DEF matches
+# `name: annotation = default` (a field or a parameter): black parenthesises a long annotation
+# or the default by rules of its own, so such a line is left to black
+_ANNOTATED_DEFAULT = re.compile(r"^\w+: [^=]*[\w\]] = ")
 
 # One token of a line: (type as in tokenize, text, start column, end column).
 Token = tuple[int, str, int, int]
@@ -209,6 +214,8 @@ def split_line(text: str, indent: int, inside: bool = False) -> list[str]:
         return [text]
     if _DEF.match(text):
         raise Unsettled("black splits signatures its own way")
+    if _ANNOTATED_DEFAULT.match(text):
+        raise Unsettled("black parenthesises long annotations its own way")
     read = _ReadLine.of(text)
     if read is not None:  # the same steps as below, on spans of one reading
         return read.split(0, len(read.strings), False, indent, inside)

@@ -158,3 +158,21 @@ def test_fast_tokens_agree_with_tokenize(text: str) -> None:
         return
     if fast is not None:
         assert fast == _slow_tokens(text)
+
+
+@given(cls=names)
+@settings(max_examples=EXAMPLES, deadline=None)
+def test_long_annotated_fields_and_parameters_are_left_to_black(cls: str) -> None:
+    # black parenthesises a long `name: list[X] | Unset | None = UNSET` its own way; the pass
+    # must not claim such a line settled with a split of its own
+    item = cls + "RequestSelectableMDOListItem"
+    field_line = f"    selectable_mdo_list: list[{item}] | Unset | None = UNSET\n"
+    _check(f"class A:\n{field_line}")
+    _check(
+        "class A:\n    def f(\n        self,\n        *,\n"
+        f"    {field_line.rstrip()},\n        select: str | None = None,\n    ) -> None:\n"
+        "        pass\n"
+    )
+    source = f"class A:\n{field_line}"
+    if len(field_line.rstrip("\n")) > 88:
+        assert not settle(tidy_header(source))[1]
