@@ -278,3 +278,8 @@ def test_a_stream_sample_never_contradicts_its_binary_type() -> None:
     api, diags = model(page)
     assert op_of(api, "v1TestAgent_GetStream").responses[0].type == TypeRef("binary")
     assert not only(diags, "SOG303")
+    spec = emit_openapi(api, "3.0")
+    media = spec["paths"]["/api/v1/Agents/Test/GetStream"]["post"]["responses"]["200"][  # type: ignore[index]
+        "content"
+    ]["application/octet-stream"]
+    assert media["example"] == "99.99"  # type: ignore[index]  # the stream's text
