@@ -187,10 +187,22 @@ def _check_array(
 
 def _check_object(schema: Schema, value: dict[str, JSONValue], ctx: _Context) -> None:
     by_name = {p.name: p for p in schema.properties}
+    # a schema made from one sample grows with the keys later samples show (every property
+    # is optional), so it stays true to all of them; a table's schema keeps its rows
+    from_samples = bool(schema.properties) and all(
+        p.doc_type == SAMPLE_TYPE_CELL for p in schema.properties
+    )
     ctx.depth += 1
     try:
         for key, item in value.items():
             prop = by_name.get(key)
+            if prop is None and from_samples and key.lower() not in _lower_names(schema):
+                hint = schema.name + _part(key) + "Item"
+                t = infer_type([item], ctx, f"{schema.name}.{key}", hint, derive=False)
+                prop = Property(key, t or ANY, "", ctx.sample, doc_type=SAMPLE_TYPE_CELL)
+                schema.properties.append(prop)
+                by_name[key] = prop
+                continue
             if prop is None:
                 continue
             where = f"{schema.name}.{key}"
@@ -365,6 +377,10 @@ def _schema_from_sample(
         ctx.sample,
     )
     return name
+
+
+def _lower_names(schema: Schema) -> set[str]:
+    return {p.name.lower() for p in schema.properties}
 
 
 def _part(key: str) -> str:

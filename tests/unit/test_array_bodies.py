@@ -283,3 +283,35 @@ def test_a_stream_sample_never_contradicts_its_binary_type() -> None:
         "content"
     ]["application/octet-stream"]
     assert media["example"] == "99.99"  # type: ignore[index]  # the stream's text
+
+
+def test_schema_made_from_a_sample_takes_the_keys_later_samples_show() -> None:
+    rows = "| Items | array | The rows |\n"
+
+    def page(method: str, item: dict[str, object]) -> str:
+        response = (
+            "## Response:\n\nOK\n\n| Response | Description |\n|----------------|-------------|\n"
+            "| 200 | OK |\n\n### Response body: Box\n\n"
+            "| Property Name | Type |  Description |\n|----------------|------|--------------|\n"
+            + rows
+        )
+        sample = json.dumps({"Items": [item]})
+        return page_text(
+            front=f"title: POST Agents/Test/{method}\nuid: v1TestAgent_{method}\ngenerated: true",
+            h1=f"# POST Agents/Test/{method}",
+            endpoint=f"POST /api/v1/Agents/Test/{method}",
+            response=response,
+            samples="## Sample response\n\n```http_\nHTTP/1.1 200 OK\n\n" + sample + "\n```",
+        )
+
+    api, diags = model(
+        ("pages/a.md", page("GetA", {"Name": "x", "State": True})),
+        ("pages/b.md", page("GetB", {"Name": "y", "Owner": "me"})),
+    )
+    item = api.schemas["BoxItemsItem"]
+    assert [(p.name, p.type.kind) for p in item.properties] == [
+        ("Name", "string"),
+        ("State", "boolean"),
+        ("Owner", "string"),
+    ]
+    assert not only(diags, "SOG303") and len(only(diags, "SOG305")) == 1
