@@ -17,6 +17,7 @@ from generator.model.examples import parse_example
 from generator.model.ir import (
     ANY,
     Body,
+    Example,
     Operation,
     Parameter,
     Property,
@@ -138,10 +139,10 @@ def build_operation(doc: PageDoc, diags: Diagnostics) -> PageResult:
     op.parameters.extend(_path_parameters(doc, diags))
     op.parameters.extend(_query_parameters(doc, diags))
     op.parameters.extend(_header_parameters(doc, diags))
-    op.request_body = _request_body(doc, result, diags)
-    op.responses = _responses(doc, result, diags)
     op.request_example = parse_example(doc.sample_request, "request", diags)
     op.response_example = parse_example(doc.sample_response, "response", diags)
+    op.request_body = _request_body(doc, result, diags)
+    op.responses = _responses(doc, result, diags)
     return result
 
 
@@ -283,13 +284,14 @@ def _propose(
     description: str,
     derived: str,
     diags: Diagnostics,
+    properties: list[Property] | None = None,
 ) -> TypeRef:
     """Register the schema a table describes; return a reference to it."""
     anonymous = name is None
     key = f"~{result.operation.id}~{derived}" if anonymous else str(name)
     schema = Schema(
         name=derived if anonymous else str(name),
-        properties=properties_of(table, diags),
+        properties=properties_of(table, diags) if properties is None else properties,
         description=description,
         source=table.source,
         documented_name=not anonymous,
@@ -309,14 +311,53 @@ def _request_body(doc: PageDoc, result: PageResult, diags: Diagnostics) -> Body 
         columns = {_cell(r.cells, 0).lower() for r in section.table.rows}
         # agent pages list the property names instead of a description
         description = "" if names and names <= columns | {""} else clean_doc_text(intro)
-        type_ = _propose(
-            result, None, section.table, description, name_part(op.name) + "Request", diags
-        )
+        props = properties_of(section.table, diags)
         content: tuple[str, ...] = ("application/json",)
+        if _is_json_patch(props):
+            # one shared carrier for every PATCH page: the table is one RFC 6902 operation
+            item = _propose(
+                result, None, section.table, JSON_PATCH_DOC, JSON_PATCH_NAME, diags, props
+            )
+            type_ = TypeRef("array", items=item)
+        elif _describes_item_of(props, op.request_example):
+            derived = name_part(op.name) + "RequestItem"
+            item = _propose(result, None, section.table, "", derived, diags, props)
+            type_ = TypeRef("array", items=item)
+        else:
+            derived = name_part(op.name) + "Request"
+            type_ = _propose(result, None, section.table, description, derived, diags, props)
     else:
         description = clean_doc_text(intro)
         type_, content = _untabled_body_type(description)
     return Body(section.name or "request", type_, description, section.source, content)
+
+
+JSON_PATCH_NAME = "JsonPatchOperation"
+JSON_PATCH_DOC = (
+    "One JSON Patch operation (RFC 6902): `op` is add, replace, remove or test, `path` the "
+    "property to change, `value` its new value."
+)
+_JSON_PATCH_NAMES = frozenset({"op", "path", "value"})
+
+
+def _is_json_patch(props: list[Property]) -> bool:
+    return {p.name.lower() for p in props} == _JSON_PATCH_NAMES
+
+
+def _describes_item_of(props: list[Property], sample: Example | None) -> bool:
+    """True when the body's table describes the elements of a JSON-array sample, not the body:
+    every element is an object (or null) whose keys are all rows of the table. An array can
+    never be the object a table describes, so this reading is the only one without a
+    contradiction."""
+    if sample is None or not sample.has_body or not isinstance(sample.body, list):
+        return False
+    names = {p.name.lower() for p in props}
+    for element in sample.body:
+        if element is None:
+            continue
+        if not isinstance(element, dict) or not {k.lower() for k in element} <= names:
+            return False
+    return bool(names)
 
 
 def _untabled_body_type(description: str) -> tuple[TypeRef, tuple[str, ...]]:

@@ -1,23 +1,31 @@
 """Samples against tables: recover what the tables leave out, widen what they get wrong.
 
 Walks each sample body alongside its declared type. Array item types missing from a table are
-recovered from the sample's elements. Where a sample contradicts its page's table (a string
-where the table says int32, a dictionary where it names a carrier), the declared type is widened
-so the sample is valid, with a SOG303 warning: the samples are real server output, the tables
-are generated from signatures, and a client must accept what the server sends.
+recovered from the sample's elements: a carrier whose property names *and* value types agree
+with the elements (the page's own carriers first), else a schema made from the sample (SOG305
+names it). Where a sample contradicts its page's table (a string where the table says int32, a
+dictionary where it names a carrier), the declared type is widened so the sample is valid, with
+a SOG303 warning: the samples are real server output, the tables are generated from signatures,
+and a client must accept what the server sends.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
 from generator.diagnostics import Diagnostics, SourceRef
 from generator.model.ir import ANY, JSONValue, Operation, Property, Schema, TypeRef
+from generator.model.naming import name_part
 
 _ISO_DATETIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$"
 )
+# Shapes: lower-cased property names -> every schema with exactly those names, sorted.
+Shapes = dict[frozenset[str], list[str]]
+SAMPLE_TYPE_CELL = "(from the sample)"  # doc_type of a property made from a sample
+_MAX_FIT_DEPTH = 16
 
 
 @dataclass
@@ -25,49 +33,61 @@ class _Context:
     schemas: dict[str, Schema]
     diags: Diagnostics
     sample: SourceRef
-    shapes: dict[frozenset[str], str]
+    shapes: Shapes
+    documented: frozenset[str]  # the carriers whose tables are on this page
     depth: int = 0
 
 
-def schema_shapes(schemas: dict[str, Schema]) -> dict[frozenset[str], str]:
-    """Lower-cased property names -> the first schema (by name) with exactly those names: how a
-    sample object is recognised. Reconciling changes property types, never names, so one index
-    serves every operation."""
-    shapes: dict[frozenset[str], str] = {}
+def schema_shapes(schemas: dict[str, Schema]) -> Shapes:
+    """How a sample object is recognised: by its property names, then by its value types (see
+    _fits). Reconciling changes property types, never names, so one index serves every
+    operation; schemas made from samples are added to it as they are made."""
+    shapes: Shapes = {}
     for name in sorted(schemas):
         names = frozenset(p.name.lower() for p in schemas[name].properties)
         if names:
-            shapes.setdefault(names, name)
+            shapes.setdefault(names, []).append(name)
     return shapes
+
+
+def _documented(op: Operation) -> frozenset[str]:
+    found: set[str] = set()
+    types = [op.request_body.type] if op.request_body is not None else []
+    types += [r.type for r in op.responses if r.type is not None]
+    for t in types:
+        while t.items is not None:
+            t = t.items
+        if t.kind == "ref" and t.ref:
+            found.add(t.ref)
+    return frozenset(found)
 
 
 def reconcile_operation(
     op: Operation,
     schemas: dict[str, Schema],
     diags: Diagnostics,
-    shapes: dict[frozenset[str], str] | None = None,
+    shapes: Shapes | None = None,
 ) -> None:
     shapes = schema_shapes(schemas) if shapes is None else shapes
+    documented = _documented(op)
+    base = name_part(op.name)
     req = op.request_example
     if req is not None and req.has_body and op.request_body is not None:
-        ctx = _Context(schemas, diags, req.source, shapes)
-        new = _check(op.request_body.type, req.body, ctx, f"request body of {op.id}")
+        ctx = _Context(schemas, diags, req.source, shapes, documented)
+        where = f"request body of {op.id}"
+        new = _check(op.request_body.type, req.body, ctx, where, base + "RequestItem")
         if new is not None:
-            _warn_top(
-                ctx, f"request body of {op.id}", op.request_body.type, new, op.request_body.source
-            )
+            _warn_top(ctx, where, op.request_body.type, new, op.request_body.source)
             op.request_body.type = new
     res = op.response_example
     if res is not None and res.has_body:
         response = next((r for r in op.responses if r.status == res.status and r.type), None)
-        # a stream's sample is a placeholder in JSON (`99.99`, "GIF89...."), not its bytes
-        if response is not None and response.type is not None and response.type.kind != "binary":
-            ctx = _Context(schemas, diags, res.source, shapes)
-            new = _check(response.type, res.body, ctx, f"response body of {op.id}")
+        if response is not None and response.type is not None:
+            ctx = _Context(schemas, diags, res.source, shapes, documented)
+            where = f"{res.status} response of {op.id}"
+            new = _check(response.type, res.body, ctx, where, base + "Item")
             if new is not None:
-                _warn_top(
-                    ctx, f"{res.status} response of {op.id}", response.type, new, response.source
-                )
+                _warn_top(ctx, where, response.type, new, response.source)
                 response.type = new
 
 
@@ -99,12 +119,17 @@ def _kind_of_value(value: JSONValue) -> str:
     return "null"
 
 
-def _check(t: TypeRef, value: JSONValue, ctx: _Context, where: str) -> TypeRef | None:
-    """Return a replacement type when `value` does not fit `t`, else None (t is fine)."""
+def _check(t: TypeRef, value: JSONValue, ctx: _Context, where: str, hint: str) -> TypeRef | None:
+    """Return a replacement type when `value` does not fit `t`, else None (t is fine). `hint`
+    names a schema made from the sample for array items no table describes."""
     if value is None or t.kind == "any":
         return None  # every property may be null: $select nulls out the fields not asked for
     kind = t.kind
-    if kind in ("string", "bytes", "binary"):
+    if kind == "binary":
+        # a raw stream: whatever the sample shows (`672`, `99.99`, text) is some bytes, so it
+        # cannot contradict; widening would turn a download into JSON
+        return None
+    if kind in ("string", "bytes"):
         return None if isinstance(value, str) else ANY
     if kind == "datetime":
         if isinstance(value, str):
@@ -125,13 +150,13 @@ def _check(t: TypeRef, value: JSONValue, ctx: _Context, where: str) -> TypeRef |
             return ANY
         if t.items is not None and t.items.kind != "any":
             for v in value.values():
-                if _check(t.items, v, ctx, where) is not None:
+                if _check(t.items, v, ctx, where, hint + "Value") is not None:
                     return TypeRef("map", items=ANY)
         return None
     if kind == "array":
         if not isinstance(value, list):
             return ANY
-        return _check_array(t, value, ctx, where)
+        return _check_array(t, value, ctx, where, hint)
     if kind == "ref":
         if not isinstance(value, dict):
             return ANY
@@ -146,13 +171,15 @@ def _widen_number(value: JSONValue) -> TypeRef:
     return TypeRef("number", format="double") if isinstance(value, float) else ANY
 
 
-def _check_array(t: TypeRef, value: list[JSONValue], ctx: _Context, where: str) -> TypeRef | None:
+def _check_array(
+    t: TypeRef, value: list[JSONValue], ctx: _Context, where: str, hint: str
+) -> TypeRef | None:
     items = t.items
     if items is None:
-        inferred = infer_type(value, ctx.shapes)
+        inferred = infer_type(value, ctx, where, hint, derive=True)
         return TypeRef("array", items=inferred) if inferred is not None else None
     for element in value:
-        new = _check(items, element, ctx, where)
+        new = _check(items, element, ctx, where, hint)
         if new is not None:
             return TypeRef("array", items=new)
     return None
@@ -160,18 +187,33 @@ def _check_array(t: TypeRef, value: list[JSONValue], ctx: _Context, where: str) 
 
 def _check_object(schema: Schema, value: dict[str, JSONValue], ctx: _Context) -> None:
     by_name = {p.name: p for p in schema.properties}
+    # a schema made from one sample grows with the keys later samples show (every property
+    # is optional), so it stays true to all of them; a table's schema keeps its rows
+    from_samples = bool(schema.properties) and all(
+        p.doc_type == SAMPLE_TYPE_CELL for p in schema.properties
+    )
     ctx.depth += 1
     try:
         for key, item in value.items():
             prop = by_name.get(key)
+            if prop is None and from_samples and key.lower() not in _lower_names(schema):
+                hint = schema.name + _part(key) + "Item"
+                t = infer_type([item], ctx, f"{schema.name}.{key}", hint, derive=False)
+                prop = Property(key, t or ANY, "", ctx.sample, doc_type=SAMPLE_TYPE_CELL)
+                schema.properties.append(prop)
+                by_name[key] = prop
+                continue
             if prop is None:
                 continue
+            where = f"{schema.name}.{key}"
+            hint = schema.name + _part(key) + "Item"
             if prop.type.kind == "any" and not prop.doc_type.strip() and item is not None:
-                recovered = infer_type([item], ctx.shapes)  # an empty Type cell, from the sample
+                # an empty Type cell, from the sample
+                recovered = infer_type([item], ctx, where, hint, derive=False)
                 if recovered is not None:
                     prop.type = recovered
                 continue
-            new = _check(prop.type, item, ctx, f"{schema.name}.{key}")
+            new = _check(prop.type, item, ctx, where, hint)
             if new is not None:
                 _widen_property(schema, prop, new, ctx)
     finally:
@@ -193,8 +235,12 @@ def _widen_property(schema: Schema, prop: Property, new: TypeRef, ctx: _Context)
     prop.type = new
 
 
-def infer_type(values: list[JSONValue], shapes: dict[frozenset[str], str]) -> TypeRef | None:
-    """The common type of sample values, or None when the list says nothing (empty, all null)."""
+def infer_type(
+    values: list[JSONValue], ctx: _Context, where: str, hint: str, derive: bool
+) -> TypeRef | None:
+    """The common type of sample values, or None when the list says nothing (empty, all null).
+    Objects become a carrier whose names and value types agree, else, when `derive` (the values
+    are array items), a schema made from them named after `hint`, else a dictionary."""
     kinds = {_kind_of_value(v) for v in values} - {"null"}
     if not kinds:
         return None
@@ -212,12 +258,140 @@ def infer_type(values: list[JSONValue], shapes: dict[frozenset[str], str]) -> Ty
     if kinds == {"boolean"}:
         return TypeRef("boolean")
     if kinds == {"object"}:
-        keys: set[str] = set()
-        for v in values:
-            if isinstance(v, dict):
-                keys.update(k.lower() for k in v)
-        match = shapes.get(frozenset(keys)) if keys else None
-        return TypeRef("ref", ref=match) if match else TypeRef("map", items=ANY)
+        objects = [v for v in values if isinstance(v, dict)]
+        keys = frozenset(k.lower() for v in objects for k in v)
+        if not keys:
+            return TypeRef("map", items=ANY)  # `{}` placeholders say nothing
+        match = _matching_carrier(objects, keys, ctx)
+        if match is not None:
+            return TypeRef("ref", ref=match)
+        if not derive or ctx.depth >= _MAX_FIT_DEPTH:
+            return TypeRef("map", items=ANY)
+        return TypeRef("ref", ref=_schema_from_sample(objects, keys, ctx, where, hint))
     if kinds == {"array"}:
-        return TypeRef("array", items=ANY)
+        # the elements of these arrays are array items, whatever holds the arrays
+        inner = [e for v in values if isinstance(v, list) for e in v]
+        items = infer_type(inner, ctx, where, hint, True) if ctx.depth < _MAX_FIT_DEPTH else None
+        return TypeRef("array", items=items or ANY)
     return ANY
+
+
+def _matching_carrier(
+    objects: list[dict[str, JSONValue]], keys: frozenset[str], ctx: _Context
+) -> str | None:
+    """The first carrier with exactly these property names whose types accept every value; the
+    page's own carriers are tried first. Names alone are not enough: {Name, State: true} is not
+    a {Name, State: string} carrier."""
+    candidates = ctx.shapes.get(keys, [])
+    ordered = [n for n in candidates if n in ctx.documented]
+    ordered += [n for n in candidates if n not in ctx.documented]
+    for name in ordered:
+        schema = ctx.schemas[name]
+        if all(_fits_schema(schema, obj, ctx.schemas, 0) for obj in objects):
+            return name
+    return None
+
+
+def _fits_schema(
+    schema: Schema, value: dict[str, JSONValue], schemas: dict[str, Schema], depth: int
+) -> bool:
+    by_name = {p.name.lower(): p for p in schema.properties}
+    for key, item in value.items():
+        prop = by_name.get(key.lower())
+        if prop is not None and not _fits(prop.type, item, schemas, depth + 1):
+            return False
+    return True
+
+
+def _fits(t: TypeRef, value: JSONValue, schemas: dict[str, Schema], depth: int) -> bool:
+    """Whether a sample value is of the type's value kind; null fits anything (all nullable).
+    Unlike _check this changes nothing: it decides whether a carrier is the one a sample
+    shows."""
+    if value is None or t.kind == "any" or depth > _MAX_FIT_DEPTH:
+        return True
+    kind = _kind_of_value(value)
+    if t.kind in ("string", "bytes", "binary", "enum"):
+        return kind == "string"
+    if t.kind == "datetime":
+        return isinstance(value, str) and _ISO_DATETIME.match(value) is not None
+    if t.kind == "integer":
+        return kind == "integer"
+    if t.kind == "number":
+        return kind in ("integer", "number")
+    if t.kind == "boolean":
+        return kind == "boolean"
+    if t.kind == "map":
+        return isinstance(value, dict) and (
+            t.items is None or all(_fits(t.items, v, schemas, depth + 1) for v in value.values())
+        )
+    if t.kind == "array":
+        return isinstance(value, list) and (
+            t.items is None or all(_fits(t.items, v, schemas, depth + 1) for v in value)
+        )
+    if t.kind == "ref":
+        schema = schemas.get(str(t.ref))
+        return isinstance(value, dict) and (
+            schema is None or _fits_schema(schema, value, schemas, depth)
+        )
+    return True
+
+
+def _schema_from_sample(
+    objects: list[dict[str, JSONValue]],
+    keys: frozenset[str],
+    ctx: _Context,
+    where: str,
+    hint: str,
+) -> str:
+    """A schema for array items no table describes and no carrier fits: one property per key
+    (in the order the sample shows them), typed from the values. Registered so later samples of
+    the same shape find it."""
+    columns: dict[str, tuple[str, list[JSONValue]]] = {}
+    for obj in objects:
+        for key, item in obj.items():
+            columns.setdefault(key.lower(), (key, []))[1].append(item)
+    name = _free_name(hint, ctx.schemas)
+    schema = Schema(
+        name=name,
+        properties=[],
+        description="Made from the page's sample: no table describes these items.",
+        source=ctx.sample,
+        documented_name=False,
+    )
+    # registered before its properties are typed, so an item that nests itself refers to it
+    ctx.schemas[name] = schema
+    bisect.insort(ctx.shapes.setdefault(keys, []), name)
+    ctx.depth += 1
+    try:
+        for key, items in columns.values():
+            t = infer_type(items, ctx, f"{name}.{key}", name + _part(key) + "Item", False)
+            schema.properties.append(
+                Property(key, t or ANY, "", ctx.sample, doc_type=SAMPLE_TYPE_CELL)
+            )
+    finally:
+        ctx.depth -= 1
+    ctx.diags.add(
+        "SOG305",
+        f"item type of the {where} is not in the table and no carrier has its names and "
+        f"value types; schema {name} made from the sample",
+        ctx.sample,
+    )
+    return name
+
+
+def _lower_names(schema: Schema) -> set[str]:
+    return {p.name.lower() for p in schema.properties}
+
+
+def _part(key: str) -> str:
+    """A property name as part of a schema name: `value` -> `Value`."""
+    return name_part(key[:1].upper() + key[1:])
+
+
+def _free_name(hint: str, schemas: dict[str, Schema]) -> str:
+    if hint not in schemas:
+        return hint
+    n = 2
+    while f"{hint}{n}" in schemas:
+        n += 1
+    return f"{hint}{n}"

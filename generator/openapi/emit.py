@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from typing import Literal
 
@@ -444,9 +445,13 @@ _BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{
 def wire_example(t: TypeRef, value: JSONValue) -> JSONValue:
     """The sample as it travels. A `byte` value is base64 text in JSON, but the pages show the
     content itself ("GIF89....File contents as raw bytes..."); such a sample is sent encoded,
-    so the example conforms to `format: byte`. Everything else is kept as written."""
+    so the example conforms to `format: byte`; a stream's sample is its text. Everything else
+    is kept as written."""
     if t.kind == "bytes" and isinstance(value, str) and not _is_base64(value):
         return base64.b64encode(value.encode("utf-8")).decode("ascii")
+    if t.kind == "binary" and not isinstance(value, str):
+        # a stream's sample is its bytes: `99.99` is the text 99.99, not a JSON number
+        return json.dumps(value)
     if t.kind == "array" and t.items is not None and isinstance(value, list):
         return [wire_example(t.items, v) for v in value]
     if t.kind == "map" and t.items is not None and isinstance(value, dict):

@@ -158,3 +158,35 @@ def test_fast_tokens_agree_with_tokenize(text: str) -> None:
         return
     if fast is not None:
         assert fast == _slow_tokens(text)
+
+
+@given(cls=names, name=names)
+@settings(max_examples=EXAMPLES, deadline=None)
+def test_long_annotated_fields_and_parameters(cls: str, name: str) -> None:
+    # black parenthesises a long `name: list[X] | Unset | None = UNSET`: the default of a
+    # field when the rest then fits, else the annotation (always, for a parameter)
+    field_line = f"    {name.lower()}: list[{cls}Item] | Unset | None = UNSET\n"
+    _check(f"class A:\n{field_line}")
+    _check(
+        "class A:\n    def f(\n        self,\n        *,\n"
+        f"    {field_line.rstrip()},\n        select: str | None = None,\n    ) -> None:\n"
+        "        pass\n"
+    )
+
+
+def test_long_annotated_line_of_another_shape_is_left_to_black() -> None:
+    line = "    values: list[" + "A" * 80 + "] | None = field(default_factory=list)\n"
+    assert not settle(tidy_header(f"class A:\n{line}"))[1]
+
+
+@pytest.mark.parametrize("item", ["GetAvailableFieldsItemOperationInfosItem", "SetSelected" * 5])
+def test_long_unset_fields_and_parameters_are_settled_as_black_writes_them(item: str) -> None:
+    for source in (
+        f"class A:\n    operation_infos: list[{item}] | Unset | None = UNSET\n",
+        "class A:\n    def f(\n        self,\n        *,\n"
+        f"        selectable_mdo_list: list[{item}] | Unset | None = UNSET,\n"
+        "    ) -> None:\n        pass\n",
+    ):
+        settled, ok = settle(tidy_header(source))
+        assert ok
+        assert normalize_blank_lines(settled) == _black(source)
