@@ -464,12 +464,19 @@ def settle(source: str) -> tuple[str, bool]:
 
     Lines inside triple-quoted strings are left alone, as black leaves docstrings.
     """
+    settled, unsettled = settle_marked(source)
+    return settled, not unsettled
+
+
+def settle_marked(source: str) -> tuple[str, list[int]]:
+    """(source with long lines split black's way, where in it each line starts that is still
+    unsettled): the caller has black format the statements around those lines."""
     long = _long_lines(source)
     if not long:
-        return source, True
+        return source, []
     quote = source.find('"""')  # the next triple quotes not yet looked at
     in_string = False  # whether a docstring is open before `quote`'s line
-    settled = True
+    unsettled: list[int] = []  # start, in source, of each line left unsettled
     replaced: list[tuple[int, int, list[str]]] = []
     for start, end in long:
         while 0 <= quote < start:  # docstrings opened or closed before this line
@@ -491,7 +498,7 @@ def settle(source: str) -> tuple[str, bool]:
             # black puts the return annotation in parentheses of its own
             head, annotation = m.group(1) + "(", m.group(2)
             if str_width(head) > LINE_LENGTH or 4 + str_width(annotation) > LINE_LENGTH:
-                settled = False
+                unsettled.append(start)
             else:
                 replaced.append((start, end, [head, "    " + annotation, "):"]))
             continue
@@ -508,21 +515,33 @@ def settle(source: str) -> tuple[str, bool]:
         try:
             split = split_line(stripped, indent, inside=inside)
         except Unsettled:
-            settled = False
+            unsettled.append(start)
             continue
         if any(indent + str_width(ln) > LINE_LENGTH and not _final(ln) for ln in split):
-            settled = False
+            unsettled.append(start)
         replaced.append((start, end, [" " * indent + ln for ln in split]))
     if not replaced:
-        return source, settled
+        return source, unsettled
     out: list[str] = []
     done = 0
+    moved = 0  # how much longer the text before `done` has become
+    marks = iter(unsettled)
+    mark = next(marks, -1)
+    found: list[int] = []
     for start, end, new in replaced:
+        while 0 <= mark <= start:  # unsettled lines before this one, or this one
+            found.append(mark + moved)
+            mark = next(marks, -1)
         out.append(source[done:start])
-        out.append("\n".join(new))
+        text = "\n".join(new)
+        out.append(text)
+        moved += len(text) - (end - start)
         done = end
+    while mark >= 0:
+        found.append(mark + moved)
+        mark = next(marks, -1)
     out.append(source[done:])
-    return "".join(out), settled
+    return "".join(out), found
 
 
 # The lines that may need blank lines before them or change the state normalize_blank_lines
