@@ -24,6 +24,7 @@ per operation, most of them indented statements no rule applies to.
 from __future__ import annotations
 
 import io
+import keyword
 import re
 import tokenize
 from itertools import accumulate
@@ -36,6 +37,8 @@ _DEF = re.compile(r"^(async def |def |class |@)")
 # a top-level function without parameters whose return annotation is a name or a subscript
 _NO_PARAMS_DEF = re.compile(r"^(def \w+\(\) -> )(\w+(?:\[\w+\])?):$")
 _BRACKET_OR_COMMA = ("(", "[", "{", ",")
+# an annotated name: a parameter, a field, an annotated assignment (or a dict's name key)
+_ANNOTATED = re.compile(r"([A-Za-z_]\w*): ")
 _TOP_DEF = ("def ", "class ", "async def ")
 _DEFS = ("async def ", "def ", "class ", "@")  # what _DEF matches
 
@@ -506,6 +509,12 @@ def settle_marked(source: str) -> tuple[str, list[int]]:
             continue  # black never wraps comments
         stripped = line.lstrip(" ")
         indent = len(line) - len(stripped)
+        m = _ANNOTATED.match(stripped)
+        if m and not keyword.iskeyword(m.group(1)):
+            # black wraps a long annotation in parentheses of its own, or the value after
+            # it, by rules of its own: black formats the statement
+            unsettled.append(start)
+            continue
         # a line inside an exploded bracket pair is one element of it
         if replaced and replaced[-1][1] == start - 1:
             before = replaced[-1][2][-1]
