@@ -431,6 +431,61 @@ def _final(line: str) -> bool:
         return False
 
 
+def _split_annotated(text: str, indent: int, colon: int) -> list[str] | None:
+    """A long annotated name (a parameter, a field) as black writes it when its last bracket
+    is in the annotation: black puts the annotation, or a value without brackets after it,
+    in parentheses of its own. None when the last bracket is in the value (the split at the
+    last bracket applies); Unsettled for the shapes not known here."""
+    toks = _tokens(text)
+    depth = 0
+    eq = last_close = -1
+    bars: list[int] = []  # the annotation's top-level `|`
+    for i, t in enumerate(toks):
+        s = t[1] if t[0] == _OP else ""
+        if s in _OPENERS:
+            depth += 1
+        elif s in _CLOSERS:
+            depth -= 1
+            last_close = i
+        elif depth == 0 and s == "=" and eq < 0:
+            eq = i
+        elif depth == 0 and s == "|" and eq < 0:
+            bars.append(i)
+    if eq >= 0 and last_close > eq:
+        return None
+    comma = text.endswith(",") and toks[-1][1] == ","
+    value_end = len(toks) - 1 if comma else len(toks)
+    if not bars:
+        raise Unsettled("annotation without a union")
+    if eq >= 0 and (eq + 2 != value_end or toks[eq + 1][0] not in (_NAME, _NUMBER)):
+        raise Unsettled("a value of more than one name")
+    head = text[:colon].rstrip()  # `name:`
+    annot_end = toks[eq][2] if eq >= 0 else (toks[-1][2] if comma else len(text))
+    annotation = text[colon:annot_end].strip()
+    tail = text[annot_end:].strip()  # `= VALUE`, `= VALUE,`, `,` or nothing
+    if eq >= 0 and not comma:
+        # a statement: black wraps the value first, when the rest fits
+        before = f"{head} {annotation} = ("
+        value = tail[1:].strip()
+        if (
+            indent + str_width(before) <= LINE_LENGTH
+            and indent + 4 + str_width(value) <= LINE_LENGTH
+        ):
+            return [before, "    " + value, ")"]
+    if indent + 4 + str_width(annotation) <= LINE_LENGTH:
+        body = [annotation]
+    else:
+        starts = [colon, *(toks[b][2] for b in bars)]
+        ends = [toks[b][2] for b in bars] + [annot_end]
+        body = [text[a:b].strip() for a, b in zip(starts, ends, strict=True)]
+        if any(indent + 4 + str_width(ln) > LINE_LENGTH for ln in body):
+            raise Unsettled("a long union member")
+    closing = ")" + (" " + tail if tail and tail != "," else tail)
+    if indent + str_width(closing) > LINE_LENGTH:
+        raise Unsettled("a long value")
+    return [f"{head} ("] + ["    " + ln for ln in body] + [closing]
+
+
 def _split_import(m: re.Match[str]) -> list[str]:
     pad, module, names = m.group(1), m.group(2), m.group(3)
     items = [n.strip() for n in names.split(",") if n.strip()]
@@ -511,10 +566,14 @@ def settle_marked(source: str) -> tuple[str, list[int]]:
         indent = len(line) - len(stripped)
         m = _ANNOTATED.match(stripped)
         if m and not keyword.iskeyword(m.group(1)):
-            # black wraps a long annotation in parentheses of its own, or the value after
-            # it, by rules of its own: black formats the statement
-            unsettled.append(start)
-            continue
+            try:
+                split = _split_annotated(stripped, indent, m.end())
+            except Unsettled:
+                unsettled.append(start)
+                continue
+            if split is not None:
+                replaced.append((start, end, [" " * indent + ln for ln in split]))
+                continue
         # a line inside an exploded bracket pair is one element of it
         if replaced and replaced[-1][1] == start - 1:
             before = replaced[-1][2][-1]
