@@ -13,8 +13,12 @@ applies black's own rules, so the result is what black would write:
 - a long top-level `def f() -> type[X]:` gets its return annotation on a line of its own, in
   parentheses.
 
-A line this cannot settle (say, a string longer than the line) makes `settle` report the file as
-unsettled, and the caller runs real black on it. Tests compare this module with black.
+- a long annotated name whose last bracket is in a union annotation gets black's parentheses
+  around the annotation (or, for a field, around its value when the rest fits).
+
+A line this cannot settle (say, a call whose head is too long) is reported by `settle_marked`,
+and the caller has black format the statement around it (`units`). Tests compare this module
+with black.
 
 Both passes visit only the lines that can matter (long lines; blank, top-level, def and
 docstring lines) and copy the runs between them whole: a generated file has some 150 lines
