@@ -452,6 +452,7 @@ def measure(
 
 _STAGES = re.compile(r"^(?:[a-z_]+ \d+\.\d+s\s*)+$", re.M)
 _SUMMARY = re.compile(r"^sogen: .*$", re.M)
+_FORMATTER = re.compile(r"^formatter fallbacks: .*$", re.M)  # sogen --timings, when it says
 
 
 def sogen_run(
@@ -469,6 +470,8 @@ def sogen_run(
             stages[name] = float(secs)
     s = _SUMMARY.findall(text)
     r.update(label=label, stages=stages, summary=s[-1] if s else "", log=str(logfile))
+    formatter = _FORMATTER.findall(text)
+    r["formatter"] = formatter[-1] if formatter else ""
     if found:
         r["caches_cleared"] = found
     m = re.search(r"(\d+) files written", r["summary"])
@@ -650,6 +653,7 @@ def cold_summary(n: int, runs: list[dict]) -> dict[str, Any]:
             k: statistics.median(r["stages"].get(k, 0.0) for r in runs) for k in runs[-1]["stages"]
         },
         "summary": runs[-1]["summary"],
+        "formatter": runs[-1].get("formatter", ""),
         "rc": [r["rc"] for r in runs],
         "timed_out": any(r.get("timed_out") for r in runs),
     }
@@ -938,6 +942,8 @@ def print_table(res: dict) -> None:
         )
         if stages:
             rows.append(("  stages (s, median)", stages))
+        if c.get("formatter"):
+            rows.append(("  formatter", c["formatter"].removeprefix("formatter ")))
     rows.append(
         (
             "no-change rebuild, 3,255",

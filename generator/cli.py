@@ -155,6 +155,8 @@ def _summary(outcome: pipeline.Outcome, args: argparse.Namespace, extra: str = "
     )
     if args.timings:
         text += "\n" + "  ".join(f"{k} {v:.3f}s" for k, v in outcome.timings.items())
+        if outcome.formatting is not None:
+            text += "\n" + outcome.formatting.describe()
     return text
 
 

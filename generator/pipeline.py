@@ -7,11 +7,12 @@ import gc
 import hashlib
 import os
 import pickle
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from generator.cache import (
     BuildCache,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from generator.model.ir import Api
     from generator.openapi.emit import OpenApiVersion
     from generator.render.client import RenderedViews
+    from generator.render.formatting import FormatStats
     from generator.text_edits import StateWriter
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -78,6 +80,7 @@ class Outcome:
     started_ns: int = 0  # wall clock when the pages were first looked at
     patched: int = 0  # build patched the last one for this many prose-only page edits
     notes: list[str] = field(default_factory=list)  # how the build went, for --verbose
+    formatting: FormatStats | None = None  # what formatting needed black for
 
     def failed(self, strict: bool = False) -> bool:
         return bool(self.diags.errors) or (strict and bool(self.diags.warnings))
@@ -447,6 +450,25 @@ def _compiled_templates(cache: BuildCache | None) -> Path | None:
 
 
 def build(options: Options) -> Outcome:
+    stats = _format_stats()
+    before = stats.copy() if stats is not None else None
+    if stats is not None:
+        stats.slowest, stats.slowest_path = 0.0, ""  # this build's slowest file
+    outcome = _build(options)
+    stats = _format_stats()
+    if stats is not None:
+        outcome.formatting = stats.since(before) if before is not None else stats.copy()
+    return outcome
+
+
+def _format_stats() -> FormatStats | None:
+    """The formatter's counts in this process, None while it has formatted nothing: only
+    rendering imports it, and a build that finds OUT current should not."""
+    module = sys.modules.get("generator.render.formatting")
+    return cast("FormatStats", module.STATS) if module is not None else None
+
+
+def _build(options: Options) -> Outcome:
     cache = _cache_for(options)
     outcome = Outcome(Diagnostics())
     clock = _Clock(outcome.timings)

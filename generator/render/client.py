@@ -13,6 +13,7 @@ import json
 import os
 import pickle
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ from generator.render.context import (
     import_order,
     names_in,
 )
+from generator.render.formatting import STATS as FORMAT_STATS
 from generator.render.formatting import format_source
 from generator.render.literals import docstring_block, docstring_body, py_literal, py_string
 
@@ -216,7 +218,9 @@ class FileRenderer:
     ) -> None:
         """Format and compile (Python files), remember, hand over."""
         if target.endswith(".py"):
+            began = time.perf_counter()
             formatted, error = format_source(text)
+            FORMAT_STATS.timed(target, time.perf_counter() - began)
             if error is not None:
                 m = re.search(r"(\d+):(\d+)", error)
                 line, col = (int(m.group(1)), int(m.group(2)) + 1) if m else (1, 1)
@@ -477,9 +481,10 @@ class _ClientRenderer(FileRenderer):
                         header = (self.ctx.package, self.ctx.title, self.ctx.version)
                         helper = RenderHelper.start(header, self.compiled, jobs, n + 1)
                 if helper is not None:
-                    for k, datas, diags in helper.ready():
+                    for k, datas, diags, stats in helper.ready():
                         if k != end - 1 or k < n:
                             continue  # made here meanwhile (the helper goes backwards)
+                        FORMAT_STATS.add(stats)
                         for (_, target, key), data in zip(jobs[k].files, datas, strict=True):
                             if data is not None:
                                 self.deliver(target, data, memo, key)

@@ -4,8 +4,9 @@ The build has two cores; once the spec's validation (its own process) is done, t
 would idle through most of the render. The helper is a fresh interpreter, not a fork: a fork
 would count the whole model twice in the process tree's memory. It gets the package's names
 and the pickled views of the jobs it may take, makes their files from the last job backwards,
-and answers one frame per job: (job index, each file's bytes or None, diagnostics). The build
-takes jobs from the front and stops the helper where the two meet (client.py: `run`).
+and answers one frame per job: (job index, each file's bytes or None, diagnostics, what
+formatting needed black for). The build takes jobs from the front and stops the helper where
+the two meet (client.py: `run`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
     from generator.diagnostics import Diagnostic
     from generator.render.client import ViewJob
+    from generator.render.formatting import FormatStats
 
 # fewer jobs than this are done before a helper would have started
 HELPER_MIN_JOBS = 60
@@ -60,7 +62,7 @@ class RenderHelper:
         feeder.start()
         return cls(proc, feeder)
 
-    def ready(self) -> list[tuple[int, list[bytes | None], list[Diagnostic]]]:
+    def ready(self) -> list[tuple[int, list[bytes | None], list[Diagnostic], FormatStats]]:
         """The jobs the helper has finished since last asked (never waits)."""
         while True:
             try:
@@ -100,6 +102,7 @@ def _serve() -> None:
     names, compiled, order = pickle.loads(sys.stdin.buffer.read())
     from generator.diagnostics import Diagnostics
     from generator.render.client import FileRenderer, make_environment
+    from generator.render.formatting import STATS as FORMAT_STATS
 
     package, title, version = names
     env = make_environment(None, Path(compiled) if compiled else None)
@@ -110,9 +113,12 @@ def _serve() -> None:
         diags = Diagnostics()
         renderer = FileRenderer(env, common, diags, made.__setitem__)
         view = pickle.loads(blob)
+        before = FORMAT_STATS.copy()
+        FORMAT_STATS.slowest, FORMAT_STATS.slowest_path = 0.0, ""  # this job's slowest file
         for template, target in files:
             renderer.render(template, target, {var: view})
-        answer = ([made.get(target) for _, target in files], diags.items)
+        stats = FORMAT_STATS.since(before)
+        answer = ([made.get(target) for _, target in files], diags.items, stats)
         frame = pickle.dumps((k, *answer), protocol=pickle.HIGHEST_PROTOCOL)
         out.write(len(frame).to_bytes(_HEAD, "little") + frame)
         out.flush()

@@ -16,8 +16,12 @@ applies black's own rules, so the result is what black would write:
   fits, else its annotation; a long parameter `name: T = UNSET,` always its annotation; any
   other long `name: annotation = default` is left to black.
 
-A line this cannot settle (say, a string longer than the line) makes `settle` report the file as
-unsettled, and the caller runs real black on it. Tests compare this module with black.
+- a long annotated name whose last bracket is in a union annotation gets black's parentheses
+  around the annotation (or, for a field, around its value when the rest fits).
+
+A line this cannot settle (say, a call whose head is too long) is reported by `settle_marked`,
+and the caller has black format the statement around it (`units`). Tests compare this module
+with black.
 
 Both passes visit only the lines that can matter (long lines; blank, top-level, def and
 docstring lines) and copy the runs between them whole: a generated file has some 150 lines
@@ -27,6 +31,7 @@ per operation, most of them indented statements no rule applies to.
 from __future__ import annotations
 
 import io
+import keyword
 import re
 import tokenize
 from itertools import accumulate
@@ -39,6 +44,8 @@ _DEF = re.compile(r"^(async def |def |class |@)")
 # a top-level function without parameters whose return annotation is a name or a subscript
 _NO_PARAMS_DEF = re.compile(r"^(def \w+\(\) -> )(\w+(?:\[\w+\])?):$")
 _BRACKET_OR_COMMA = ("(", "[", "{", ",")
+# an annotated name: a parameter, a field, an annotated assignment (or a dict's name key)
+_ANNOTATED = re.compile(r"([A-Za-z_]\w*): ")
 _TOP_DEF = ("def ", "class ", "async def ")
 _DEFS = ("async def ", "def ", "class ", "@")  # what _DEF matches
 # `name: annotation = default` (a field or a parameter): black parenthesises a long annotation
@@ -457,6 +464,61 @@ def _final(line: str) -> bool:
         return False
 
 
+def _split_annotated(text: str, indent: int, colon: int) -> list[str] | None:
+    """A long annotated name (a parameter, a field) as black writes it when its last bracket
+    is in the annotation: black puts the annotation, or a value without brackets after it,
+    in parentheses of its own. None when the last bracket is in the value (the split at the
+    last bracket applies); Unsettled for the shapes not known here."""
+    toks = _tokens(text)
+    depth = 0
+    eq = last_close = -1
+    bars: list[int] = []  # the annotation's top-level `|`
+    for i, t in enumerate(toks):
+        s = t[1] if t[0] == _OP else ""
+        if s in _OPENERS:
+            depth += 1
+        elif s in _CLOSERS:
+            depth -= 1
+            last_close = i
+        elif depth == 0 and s == "=" and eq < 0:
+            eq = i
+        elif depth == 0 and s == "|" and eq < 0:
+            bars.append(i)
+    if eq >= 0 and last_close > eq:
+        return None
+    comma = text.endswith(",") and toks[-1][1] == ","
+    value_end = len(toks) - 1 if comma else len(toks)
+    if not bars:
+        raise Unsettled("annotation without a union")
+    if eq >= 0 and (eq + 2 != value_end or toks[eq + 1][0] not in (_NAME, _NUMBER)):
+        raise Unsettled("a value of more than one name")
+    head = text[:colon].rstrip()  # `name:`
+    annot_end = toks[eq][2] if eq >= 0 else (toks[-1][2] if comma else len(text))
+    annotation = text[colon:annot_end].strip()
+    tail = text[annot_end:].strip()  # `= VALUE`, `= VALUE,`, `,` or nothing
+    if eq >= 0 and not comma:
+        # a statement: black wraps the value first, when the rest fits
+        before = f"{head} {annotation} = ("
+        value = tail[1:].strip()
+        if (
+            indent + str_width(before) <= LINE_LENGTH
+            and indent + 4 + str_width(value) <= LINE_LENGTH
+        ):
+            return [before, "    " + value, ")"]
+    if indent + 4 + str_width(annotation) <= LINE_LENGTH:
+        body = [annotation]
+    else:
+        starts = [colon, *(toks[b][2] for b in bars)]
+        ends = [toks[b][2] for b in bars] + [annot_end]
+        body = [text[a:b].strip() for a, b in zip(starts, ends, strict=True)]
+        if any(indent + 4 + str_width(ln) > LINE_LENGTH for ln in body):
+            raise Unsettled("a long union member")
+    closing = ")" + (" " + tail if tail and tail != "," else tail)
+    if indent + str_width(closing) > LINE_LENGTH:
+        raise Unsettled("a long value")
+    return [f"{head} ("] + ["    " + ln for ln in body] + [closing]
+
+
 def _split_import(m: re.Match[str]) -> list[str]:
     pad, module, names = m.group(1), m.group(2), m.group(3)
     items = [n.strip() for n in names.split(",") if n.strip()]
@@ -493,12 +555,19 @@ def settle(source: str) -> tuple[str, bool]:
 
     Lines inside triple-quoted strings are left alone, as black leaves docstrings.
     """
+    settled, unsettled = settle_marked(source)
+    return settled, not unsettled
+
+
+def settle_marked(source: str) -> tuple[str, list[int]]:
+    """(source with long lines split black's way, where in it each line starts that is still
+    unsettled): the caller has black format the statements around those lines."""
     long = _long_lines(source)
     if not long:
-        return source, True
+        return source, []
     quote = source.find('"""')  # the next triple quotes not yet looked at
     in_string = False  # whether a docstring is open before `quote`'s line
-    settled = True
+    unsettled: list[int] = []  # start, in source, of each line left unsettled
     replaced: list[tuple[int, int, list[str]]] = []
     for start, end in long:
         while 0 <= quote < start:  # docstrings opened or closed before this line
@@ -520,7 +589,7 @@ def settle(source: str) -> tuple[str, bool]:
             # black puts the return annotation in parentheses of its own
             head, annotation = m.group(1) + "(", m.group(2)
             if str_width(head) > LINE_LENGTH or 4 + str_width(annotation) > LINE_LENGTH:
-                settled = False
+                unsettled.append(start)
             else:
                 replaced.append((start, end, [head, "    " + annotation, "):"]))
             continue
@@ -528,6 +597,16 @@ def settle(source: str) -> tuple[str, bool]:
             continue  # black never wraps comments
         stripped = line.lstrip(" ")
         indent = len(line) - len(stripped)
+        m = _ANNOTATED.match(stripped)
+        if m and not keyword.iskeyword(m.group(1)):
+            try:
+                split = _split_annotated(stripped, indent, m.end())
+            except Unsettled:
+                unsettled.append(start)
+                continue
+            if split is not None:
+                replaced.append((start, end, [" " * indent + ln for ln in split]))
+                continue
         # a line inside an exploded bracket pair is one element of it
         if replaced and replaced[-1][1] == start - 1:
             before = replaced[-1][2][-1]
@@ -537,21 +616,33 @@ def settle(source: str) -> tuple[str, bool]:
         try:
             split = split_line(stripped, indent, inside=inside)
         except Unsettled:
-            settled = False
+            unsettled.append(start)
             continue
         if any(indent + str_width(ln) > LINE_LENGTH and not _final(ln) for ln in split):
-            settled = False
+            unsettled.append(start)
         replaced.append((start, end, [" " * indent + ln for ln in split]))
     if not replaced:
-        return source, settled
+        return source, unsettled
     out: list[str] = []
     done = 0
+    moved = 0  # how much longer the text before `done` has become
+    marks = iter(unsettled)
+    mark = next(marks, -1)
+    found: list[int] = []
     for start, end, new in replaced:
+        while 0 <= mark <= start:  # unsettled lines before this one, or this one
+            found.append(mark + moved)
+            mark = next(marks, -1)
         out.append(source[done:start])
-        out.append("\n".join(new))
+        text = "\n".join(new)
+        out.append(text)
+        moved += len(text) - (end - start)
         done = end
+    while mark >= 0:
+        found.append(mark + moved)
+        mark = next(marks, -1)
     out.append(source[done:])
-    return "".join(out), settled
+    return "".join(out), found
 
 
 # The lines that may need blank lines before them or change the state normalize_blank_lines

@@ -49,9 +49,11 @@ def slow_parent(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     made: list[int] = []
     real_ready = helper.RenderHelper.ready
 
-    def counted(self: helper.RenderHelper) -> list[tuple[int, list[bytes | None], list[object]]]:
+    def counted(
+        self: helper.RenderHelper,
+    ) -> list[tuple[int, list[bytes | None], list[object], object]]:
         done = real_ready(self)
-        made.extend(k for k, _, _ in done)
+        made.extend(k for k, _, _, _ in done)
         return done  # type: ignore[return-value]
 
     monkeypatch.setattr(helper.RenderHelper, "ready", counted)
