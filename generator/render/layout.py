@@ -11,10 +11,7 @@ applies black's own rules, so the result is what black would write:
 - an element line that is still too long is split the same way, recursively;
 - a long `from x import a, b` becomes a parenthesised import, one name per line;
 - a long top-level `def f() -> type[X]:` gets its return annotation on a line of its own, in
-  parentheses;
-- a long model field `name: T = UNSET` gets its default in parentheses when the rest then
-  fits, else its annotation; a long parameter `name: T = UNSET,` always its annotation; any
-  other long `name: annotation = default` is left to black.
+  parentheses.
 
 - a long annotated name whose last bracket is in a union annotation gets black's parentheses
   around the annotation (or, for a field, around its value when the rest fits).
@@ -48,10 +45,6 @@ _BRACKET_OR_COMMA = ("(", "[", "{", ",")
 _ANNOTATED = re.compile(r"([A-Za-z_]\w*): ")
 _TOP_DEF = ("def ", "class ", "async def ")
 _DEFS = ("async def ", "def ", "class ", "@")  # what _DEF matches
-# `name: annotation = default` (a field or a parameter): black parenthesises a long annotation
-# or the default; the templates' own shape (`= UNSET`) is split here, any other is left to black
-_ANNOTATED_DEFAULT = re.compile(r"^\w+: [^=]*[\w\]] = ")
-_UNSET_DEFAULT = re.compile(r"^(\w+): ([^=]*[\w\]]) = UNSET(,?)$")
 
 # One token of a line: (type as in tokenize, text, start column, end column).
 Token = tuple[int, str, int, int]
@@ -223,11 +216,6 @@ def split_line(text: str, indent: int, inside: bool = False) -> list[str]:
         return [text]
     if _DEF.match(text):
         raise Unsettled("black splits signatures its own way")
-    if _ANNOTATED_DEFAULT.match(text):
-        lines = _split_annotated(text, indent)
-        if lines is None:
-            raise Unsettled("black parenthesises long annotations its own way")
-        return lines
     read = _ReadLine.of(text)
     if read is not None:  # the same steps as below, on spans of one reading
         return read.split(0, len(read.strings), False, indent, inside)
@@ -244,23 +232,6 @@ def split_line(text: str, indent: int, inside: bool = False) -> list[str]:
                 out.extend(split_line(part + ",", indent, inside=True))
             return out
     return _right_hand_split(text, toks, indent)
-
-
-def _split_annotated(text: str, indent: int) -> list[str] | None:
-    """A long model field (`name: T = UNSET`) or keyword parameter (`name: T = UNSET,`) as black
-    writes it: a field's default goes in parentheses when the rest then fits; otherwise (and
-    always for a parameter, whose default black never parenthesises) the annotation does."""
-    m = _UNSET_DEFAULT.match(text)
-    if m is None:
-        return None
-    name, annotation, comma = m.groups()
-    if not comma:
-        head = f"{name}: {annotation} = ("
-        if indent + str_width(head) <= LINE_LENGTH:
-            return [head, "    UNSET", ")"]
-    if indent + 4 + str_width(annotation) > LINE_LENGTH:
-        return None
-    return [f"{name}: (", "    " + annotation, f") = UNSET{comma}"]
 
 
 def _right_hand_split(text: str, toks: list[Token], indent: int) -> list[str]:
