@@ -165,6 +165,8 @@ CODEC_NAMES = (
 # A whole word that is not an attribute (`x.datetime` is not the name `datetime`).
 _FREE_WORD = re.compile(r"(?<![\w.])\w+")
 _WORD = re.compile(r"\w+")
+# a plain string literal of a test's expressions (wire keys, sample text): its words are no names
+_STRING_LITERAL = re.compile(r"""[rRbBuU]{0,2}(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")""")
 
 
 def free_words(fragments: list[str]) -> set[str]:
@@ -468,7 +470,10 @@ def _group_view(
     what = "agent" if group.kind == "agent" else "REST entity"
     code = [_op_code(op) for op in ops]
     tests = [
-        " ".join(f"{a.expr}" for a in op.test.args) + " " + op.test.expected_value for op in ops
+        _STRING_LITERAL.sub(
+            "''", " ".join(f"{a.expr}" for a in op.test.args) + " " + op.test.expected_value
+        )
+        for op in ops
     ]
     test_kinds = " ".join(op.test.expect for op in ops)
     test_words = free_words(tests)
