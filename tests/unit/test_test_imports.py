@@ -5,9 +5,9 @@ tests of the whole API), one the test constructs is."""
 from __future__ import annotations
 
 from pagekit import model
+from unit.test_array_bodies import agent_page
 
 from generator.render.context import build_context
-from unit.test_array_bodies import agent_page
 
 ROWS = (
     "| Name | String | The name |\n| Owner | Owner | Who owns it |\n\n## Owner\n\n"
