@@ -319,7 +319,9 @@ class TextPatch:
             if path not in texts.paths:
                 raise _NotProseOnly("the saved texts are damaged")
             texts.set_pieces(path, pieces)
-        items = emit_paths([op for op in by_id.values() if path_shape(op.path) in shapes], version)
+        items = emit_paths(
+            [op for op in by_id.values() if path_shape(op.path) in shapes], schemas, version
+        )
         if len(items) != len(shapes):
             raise _NotProseOnly("the edited paths make other path items now")
         for path, item in sorted(items.items()):

@@ -161,10 +161,24 @@ def _check(t: TypeRef, value: JSONValue, ctx: _Context, where: str, hint: str) -
         if not isinstance(value, dict):
             return ANY
         schema = ctx.schemas.get(str(t.ref))
+        if schema is not None and _is_dictionary_sample(schema, value):
+            # a carrier named where the page means a dictionary (`Parameters | PersonEntity`
+            # with a sample {"Parameters1": "ex"}): not one key is the carrier's
+            values = infer_type(list(value.values()), ctx, where, hint + "Value", derive=False)
+            return TypeRef("map", items=values or ANY)
         if schema is not None and ctx.depth < 64:
             _check_object(schema, value, ctx)
         return None
     return None
+
+
+def _is_dictionary_sample(schema: Schema, value: dict[str, JSONValue]) -> bool:
+    """A sample object none of whose keys the carrier's table names, the table naming some."""
+    if not value or not schema.properties:
+        return False
+    if all(p.doc_type == SAMPLE_TYPE_CELL for p in schema.properties):
+        return False  # a schema made from samples grows with them
+    return not {k.lower() for k in value} & _lower_names(schema)
 
 
 def _widen_number(value: JSONValue) -> TypeRef:

@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Mapping
 from typing import Literal
 
 from generator.model.ir import (
@@ -92,7 +93,7 @@ SECURITY_SCHEMES: Doc = {
 
 
 def emit_openapi(api: Api, version: OpenApiVersion = "3.0") -> Doc:
-    emitter = _Emitter(version)
+    emitter = _Emitter(version, api.schemas)
     paths = _paths(emitter, api.operations())
     used_shared = sorted(emitter.used_shared)
     components: Doc = {
@@ -262,9 +263,11 @@ def _merge_media(ids: list[str], found: list[Doc | None]) -> Doc:
     return out
 
 
-def emit_paths(ops: list[Operation], version: OpenApiVersion = "3.0") -> Doc:
+def emit_paths(
+    ops: list[Operation], schemas: Mapping[str, Schema], version: OpenApiVersion = "3.0"
+) -> Doc:
     """The `paths` entries of these operations alone, exactly as emit_openapi writes them."""
-    return _paths(_Emitter(version), ops)
+    return _paths(_Emitter(version, schemas), ops)
 
 
 def _tag(group: Group) -> Doc:
@@ -273,8 +276,9 @@ def _tag(group: Group) -> Doc:
 
 
 class _Emitter:
-    def __init__(self, version: OpenApiVersion) -> None:
+    def __init__(self, version: OpenApiVersion, schemas: Mapping[str, Schema]) -> None:
         self.version = version
+        self.schemas = schemas  # to write the examples of nested `byte` properties as they travel
         self.used_shared: set[str] = set()
 
     # --- types ---
@@ -414,7 +418,7 @@ class _Emitter:
     def request_body(self, body: Body, example: Example | None) -> Doc:
         media: Doc = {"schema": self.type(body.type)}
         if example is not None and example.has_body:
-            media["example"] = wire_example(body.type, example.body)
+            media["example"] = wire_example(body.type, example.body, self.schemas)
         out: Doc = {}
         if body.description:
             out["description"] = body.description
@@ -430,7 +434,7 @@ class _Emitter:
             if r.type.kind == "binary":
                 pass  # the page's sample of a stream is a JSON placeholder, not its bytes
             elif example is not None and example.has_body and example.status == r.status:
-                media["example"] = wire_example(r.type, example.body)
+                media["example"] = wire_example(r.type, example.body, self.schemas)
             elif r.type.kind == "bytes":
                 # Base64 of no bytes. Without an example, mock servers (prism) invent the text
                 # "string", which is not base64 and so contradicts `format: byte`.
@@ -442,20 +446,30 @@ class _Emitter:
 _BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
 
 
-def wire_example(t: TypeRef, value: JSONValue) -> JSONValue:
+def wire_example(
+    t: TypeRef, value: JSONValue, schemas: Mapping[str, Schema], depth: int = 0
+) -> JSONValue:
     """The sample as it travels. A `byte` value is base64 text in JSON, but the pages show the
-    content itself ("GIF89....File contents as raw bytes..."); such a sample is sent encoded,
-    so the example conforms to `format: byte`; a stream's sample is its text. Everything else
-    is kept as written."""
+    content itself ("GIF89....File contents as raw bytes..."), also in carriers (an attachment's
+    `Stream`); such a sample is sent encoded, so the example conforms to `format: byte`; a
+    stream's sample is its text. Everything else is kept as written."""
     if t.kind == "bytes" and isinstance(value, str) and not _is_base64(value):
         return base64.b64encode(value.encode("utf-8")).decode("ascii")
     if t.kind == "binary" and not isinstance(value, str):
         # a stream's sample is its bytes: `99.99` is the text 99.99, not a JSON number
         return json.dumps(value)
     if t.kind == "array" and t.items is not None and isinstance(value, list):
-        return [wire_example(t.items, v) for v in value]
+        return [wire_example(t.items, v, schemas, depth) for v in value]
     if t.kind == "map" and t.items is not None and isinstance(value, dict):
-        return {k: wire_example(t.items, v) for k, v in value.items()}
+        return {k: wire_example(t.items, v, schemas, depth) for k, v in value.items()}
+    if t.kind == "ref" and isinstance(value, dict) and depth < 64:
+        schema = schemas.get(str(t.ref))
+        if schema is not None:
+            types = {p.name: p.type for p in schema.properties}
+            return {
+                k: wire_example(types[k], v, schemas, depth + 1) if k in types else v
+                for k, v in value.items()
+            }
     return value
 
 

@@ -176,6 +176,6 @@ def test_emit_paths_writes_the_merged_items_as_emit_openapi_does(version: str) -
         ("pages/a.md", GET_BY_ID), ("pages/b.md", GET_BY_NAME), ("pages/c.md", DELETE_BY_ID)
     )
     whole = emit_openapi(api, version)  # type: ignore[arg-type]
-    assert emit_paths(api.operations(), version) == whole["paths"]  # type: ignore[arg-type]
+    assert emit_paths(api.operations(), api.schemas, version) == whole["paths"]  # type: ignore[arg-type]
     text = json.dumps(whole)
     assert not re.search(r'"/api/v1/[^"]*/"', text)
