@@ -126,6 +126,7 @@ def _report_shared_shapes(ops: list[Operation], diags: Diagnostics) -> None:
         holder = next(o for same in methods.values() for o in same if o.path == template)
         for method, same in methods.items():
             for n, op in enumerate(same):
+                op.spec_merged = len(same) > 1
                 if op.path == template:
                     continue
                 other = same[0] if n else holder

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 from generator.diagnostics import Diagnostics, SourceRef
 from generator.model.ir import Schema, TypeRef
@@ -82,16 +83,72 @@ def resolve_schemas(
         if names:
             named_by_shape.setdefault(names, name)
     derived: dict[str, Schema] = {}
+    by_table: dict[tuple[tuple[str, str, str], ...], str] = {}
+    _name_shared_tables(
+        [
+            p
+            for p in proposals
+            if p.anonymous and p.shared_by_table and p.schema.properties
+            and named_by_shape.get(_names(p.schema)) is None
+        ]
+    )  # fmt: skip
     for p in proposals:
         if not p.anonymous:
             continue
         match = named_by_shape.get(_names(p.schema)) if p.schema.properties else None
+        if match is None and p.shared_by_table and p.schema.properties:
+            # the same item table on several pages (PUT .../Items/{itemId}/UserGroups of every
+            # list): one schema, named after the first page, not one identical class per page
+            match = by_table.get(_table(p.schema))
         if match is not None:
             renames[p.key] = match
             schemas[match].also_described_at.append(p.schema.source)
             continue
         renames[p.key] = _place_derived(p, schemas, derived)
+        if p.shared_by_table and p.schema.properties:
+            by_table.setdefault(_table(p.schema), renames[p.key])
     return schemas, renames
+
+
+def _name_shared_tables(proposals: list[Proposal]) -> None:
+    """Pages that share one item table share its schema, named by what their derived names
+    have in common: PutBusinessHeadingsRequestItem and PutCategoryHeadingsRequestItem give
+    PutHeadingsRequestItem. When they have no word in common but the suffix, the first page's
+    name is kept."""
+    groups: dict[tuple[tuple[str, str, str], ...], list[Proposal]] = {}
+    for p in proposals:
+        groups.setdefault(_table(p.schema), []).append(p)
+    for same in groups.values():
+        names = {p.schema.name for p in same}
+        if len(names) < 2:
+            continue
+        words = [_CAMEL_WORD.findall(name) for name in sorted(names)]
+        head = _common_prefix(words)
+        tail = _common_prefix([list(reversed(w)) for w in words])[::-1]
+        shortest = min(len(w) for w in words)
+        if len(head) + len(tail) > shortest:  # the affixes overlap (cannot, names differ)
+            continue
+        if not head and len(tail) <= 2:  # only "Request", "Item": says nothing
+            continue
+        common = "".join(head + tail)
+        for p in same:
+            p.schema.name = common
+
+
+_CAMEL_WORD = re.compile(r"[A-Z][a-z0-9]*|[a-z0-9]+")
+
+
+def _common_prefix(lists: list[list[str]]) -> list[str]:
+    out: list[str] = []
+    for column in zip(*lists, strict=False):
+        if len(set(column)) != 1:
+            break
+        out.append(column[0])
+    return out
+
+
+def _table(schema: Schema) -> tuple[tuple[str, str, str], ...]:
+    return tuple((p.name, p.type.describe(), p.description) for p in schema.properties)
 
 
 def _place_derived(p: Proposal, schemas: dict[str, Schema], derived: dict[str, Schema]) -> str:

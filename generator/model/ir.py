@@ -151,6 +151,9 @@ class Operation:
     request_example: Example | None = None
     response_example: Example | None = None
     online_restricted: str = ""  # the "Online Restricted" note, when the page has one
+    # OpenAPI sees this and other operations (same method, same path shape) as one: the spec
+    # writes their samples as examples named by operation id (see openapi/emit.py)
+    spec_merged: bool = False
 
 
 # An operation's prose: its summary and description, its Online-restricted note, and the

@@ -54,6 +54,8 @@ class Proposal:
     anonymous: bool
     group: str  # the operation's group, to qualify a derived name on conflicts
     key: str = ""  # provisional ref name used until carriers.py decides
+    # the items of an array body: pages whose item tables are identical share one schema
+    shared_by_table: bool = False
 
 
 @dataclass(slots=True)
@@ -285,6 +287,7 @@ def _propose(
     derived: str,
     diags: Diagnostics,
     properties: list[Property] | None = None,
+    shared_by_table: bool = False,
 ) -> TypeRef:
     """Register the schema a table describes; return a reference to it."""
     anonymous = name is None
@@ -296,7 +299,9 @@ def _propose(
         source=table.source,
         documented_name=not anonymous,
     )
-    result.proposals.append(Proposal(schema, anonymous, result.operation.group, key))
+    result.proposals.append(
+        Proposal(schema, anonymous, result.operation.group, key, shared_by_table)
+    )
     return TypeRef("ref", ref=key)
 
 
@@ -321,7 +326,7 @@ def _request_body(doc: PageDoc, result: PageResult, diags: Diagnostics) -> Body 
             type_ = TypeRef("array", items=item)
         elif _describes_item_of(props, op.request_example):
             derived = name_part(op.name) + "RequestItem"
-            item = _propose(result, None, section.table, "", derived, diags, props)
+            item = _propose(result, None, section.table, "", derived, diags, props, True)
             type_ = TypeRef("array", items=item)
         else:
             derived = name_part(op.name) + "Request"

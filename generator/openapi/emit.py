@@ -240,24 +240,24 @@ def _text(doc: Doc | None) -> str | None:
 
 def _merge_media(ids: list[str], found: list[Doc | None]) -> Doc:
     """Request bodies or responses (of one status) of merged operations; None where one has
-    none. The first example of each media type is kept (it conforms to the anyOf)."""
-    given = [d for d in found if d is not None]
-    out = dict(given[0])
+    none. Each operation's example is kept, named by its operation id, so that a mock server
+    can answer each with its own (prism: `Prefer: example=<operationId>`)."""
+    given = [(i, d) for i, d in zip(ids, found, strict=True) if d is not None]
+    out = dict(given[0][1])
     text = _words(ids, [_text(d) for d in found])
     if text:
         out["description"] = text
-    content: dict[str, list[Doc]] = {}
-    for d in given:
+    content: dict[str, list[tuple[str, Doc]]] = {}
+    for op_id, d in given:
         for media, value in _dict(d.get("content")).items():
-            content.setdefault(media, []).append(_dict(value))
+            content.setdefault(media, []).append((op_id, _dict(value)))
     if content:
         merged: Doc = {}
         for media, values in content.items():
-            entry: Doc = {"schema": _any_of([v.get("schema") for v in values])}
-            for v in values:
-                if "example" in v:
-                    entry["example"] = v["example"]
-                    break
+            entry: Doc = {"schema": _any_of([v.get("schema") for _, v in values])}
+            examples: Doc = {i: {"value": v["example"]} for i, v in values if "example" in v}
+            if examples:
+                entry["examples"] = examples
             merged[media] = entry
         out["content"] = merged
     return out

@@ -56,6 +56,9 @@ def _mask(value: JSONValue, key: str = "") -> JSONValue:
                 out[f"p{i}"] = _mask(v)
             elif key == "paths":
                 out[_mask_path(k)] = _mask(v)
+            elif k == "examples" and isinstance(v, dict):
+                # a map of Example objects, named: each keeps its shape, its value masked
+                out[k] = {f"e{n}": _mask_example(e) for n, e in enumerate(v.values())}
             elif k in ("example", "examples") or (k in _FREE_TEXT and isinstance(v, str)):
                 out[k] = "x"
             elif k == "tags" and isinstance(v, list):
@@ -68,6 +71,12 @@ def _mask(value: JSONValue, key: str = "") -> JSONValue:
     if isinstance(value, list):
         return [_mask(v) for v in value]
     return value
+
+
+def _mask_example(example: JSONValue) -> JSONValue:
+    if not isinstance(example, dict):
+        return example
+    return {k: "x" if k in ("value", "summary", "description") else v for k, v in example.items()}
 
 
 def path_item_shape(path: str, item: JSONValue) -> JSONValue:

@@ -111,6 +111,9 @@ class TestView:
     from_sample: bool = True
     headers: list[tuple[str, str]] = field(default_factory=list)  # required header params
     error_statuses: list[int] = field(default_factory=list)  # documented 4xx/5xx, for "error"
+    # the spec's name for this operation's response example when it shares the spec's operation
+    # with others (the live harness asks a mock server for it: `Prefer: example=<name>`)
+    example_name: str = ""
 
 
 @dataclass
@@ -803,6 +806,7 @@ def _test_view(
     response_body: str | None = None
     response_content: str | None = None
     expected_value = "None"
+    example_name = ""
     if status >= 400 or success is None:
         status = status if status >= 400 else 404
         expect, err = "error", error_class(status)
@@ -816,6 +820,8 @@ def _test_view(
         value = res.body if res is not None and res.has_body and res.status == status else None
         response_body = py_literal(value)
         success_type = success.type if success is not None else None
+        if op.spec_merged and value is not None:
+            example_name = op.id  # the spec names the examples of a shared operation
         if value is None:
             expect = "none"
         elif success_type is not None and success_type.kind == "ref":
@@ -850,6 +856,7 @@ def _test_view(
         ),
         expected_value=expected_value,
         from_sample=from_sample,
+        example_name=example_name,
     )
 
 

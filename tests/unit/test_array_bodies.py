@@ -316,3 +316,34 @@ def test_schema_made_from_a_sample_takes_the_keys_later_samples_show() -> None:
         ("Owner", "string"),
     ]
     assert not only(diags, "SOG303") and len(only(diags, "SOG305")) == 1
+
+
+def test_pages_with_one_item_table_share_one_item_schema() -> None:
+    # every list's PUT .../Items/{itemId}/UserGroups documents the same item table: one class
+    pages = [
+        rest_body_page(
+            f"v1{entity}List_Put{entity}UserGroups", "PUT", f"List/{entity}/UserGroups",
+            ITEM_ROWS, ITEMS_SAMPLE,
+        )
+        for entity in ("Source", "Business")
+    ]  # fmt: skip
+    api, _ = model(*pages)
+    bodies = [op.request_body for op in api.operations()]
+    types = {b.type for b in bodies if b is not None}
+    # named by what the pages' names share
+    assert types == {TypeRef("array", items=TypeRef("ref", ref="PutUserGroupsRequestItem"))}
+    assert [n for n in api.schemas if n.endswith("RequestItem")] == ["PutUserGroupsRequestItem"]
+
+
+def test_item_tables_that_differ_keep_their_own_schemas() -> None:
+    other_rows = ITEM_ROWS.replace("The name of the ListItem", "Another text")
+    pages = [
+        rest_body_page("v1SourceList_PutSourceX", "PUT", "List/Source/X", ITEM_ROWS, ITEMS_SAMPLE),
+        rest_body_page("v1BusinessList_PutBusinessX", "PUT", "List/Business/X", other_rows,
+                       ITEMS_SAMPLE),
+    ]  # fmt: skip
+    api, _ = model(*pages)
+    assert sorted(n for n in api.schemas if n.endswith("RequestItem")) == [
+        "PutBusinessXRequestItem",
+        "PutSourceXRequestItem",
+    ]

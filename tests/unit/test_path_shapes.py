@@ -103,7 +103,12 @@ def test_same_method_pair_is_one_operation_and_each_keeps_its_path() -> None:
         assert "`userName`" in param["description"]
         media = op["responses"]["200"]["content"]["application/json"]
         assert len(media["schema"]["anyOf"]) == 2, version
-        assert media["example"] == {"Id": 7, "Name": "Ann"}  # the first page's
+        # each page's sample, named by its operation id (prism: `Prefer: example=<id>`)
+        assert media["examples"] == {
+            "v1User_GetUser": {"value": {"Id": 7, "Name": "Ann"}},
+            "v1User_GetUserFromName": {"value": "ann"},
+        }
+        assert "example" not in media
 
 
 def _validate(doc: dict[str, Any], pointer: str, value: Any) -> list[str]:
@@ -122,7 +127,8 @@ def test_every_pages_sample_conforms_to_the_merged_schema() -> None:
     assert _validate(doc, pointer, "ann") == []
     assert _validate(doc, pointer, 12345) != []  # not vacuous
     media = doc["paths"]["/api/v1/User/{id}"]["get"]["responses"]["200"]["content"]
-    assert _validate(doc, pointer, media["application/json"]["example"]) == []
+    for example in media["application/json"]["examples"].values():
+        assert _validate(doc, pointer, example["value"]) == []
 
 
 def test_other_methods_share_the_path_item_under_one_name() -> None:

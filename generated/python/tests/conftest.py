@@ -39,6 +39,7 @@ class _LiveTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()
+        self._harness.prefer(request)
         response = self._inner.handle_request(request)
         response.read()
         self._harness.requests.append(request)
@@ -58,6 +59,7 @@ class _AsyncLiveTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await request.aread()
+        self._harness.prefer(request)
         response = await self._inner.handle_async_request(request)
         await response.aread()
         self._harness.requests.append(request)
@@ -78,6 +80,13 @@ class Harness:
         self.status = 200
         self.body = b""
         self.headers: dict[str, str] = {}
+        # live mode: the spec's name of the example to answer with, for an operation the spec
+        # shares with others of its path shape (each keeps its own sample there)
+        self.example = ""
+
+    def prefer(self, request: httpx.Request) -> None:
+        if self.example:
+            request.headers["Prefer"] = f"example={self.example}"
 
     def respond(
         self, status: int, json_body: JSONValue = None, *, content: bytes | None = None
