@@ -1,27 +1,32 @@
 #!/usr/bin/env python3
-"""sogen performance benchmark (issue 5). Not part of the unit tests.
+"""sogen performance benchmark (issues 5 and 12). Not part of the unit tests.
 
     .venv/bin/python bench/run.py [--quick] [--reps N] [--big-reps N] [--json bench/results.json]
 
-Builds synthetic corpora (800, 3,255 and 12,000 pages) with ../shared/tools/synth-corpus from
-../shared/corpus/pages, then measures, each in a fresh subprocess:
+The main input is the whole published API: one page per operation of SuperOffice's official
+Swagger (../shared/official/Swagger-v1-2026-07-10.zip, 3,356 pages), written by
+../shared/tools/pages-from-swagger. On it the bench measures, each in a fresh subprocess:
 
-  cold     `sogen build` of 3,255 pages into an empty OUT with every sogen cache cleared
+  cold     `sogen build` into an empty OUT with every sogen cache cleared
   noop     a rebuild of the same OUT with nothing changed
   onepage  a rebuild after one description line of one page changed (prose: the build patches
            the last one, see generator/text_edits.py)
   onetype  a rebuild after one type cell of one page changed (more than prose: a whole rebuild
            with the caches; reported, no target of its own)
-  rss      peak RSS of the cold 3,255-page build
-  scaling  cold builds at 800, 3,255 and 12,000 pages
+  rss      peak RSS (process tree) of the cold build
+  format   the cold build's formatter line (--timings): whole-file black fallbacks must be 0
   import   `import superoffice_webapi` + construct + first call through one agent with an
-           httpx.MockTransport (client generated for 3,255 pages, on PYTHONPATH)
+           httpx.MockTransport (the whole-API client on PYTHONPATH, warm .pyc)
   ref      openapi-python-client (pinned, own venv under bench/.cache/) generating a client from
-           our OUT/openapi.json (3,255 pages) with its default settings
+           our whole-API OUT/openapi.json with its default settings
+  scaling  a cold build of 12,000 pages made with ../shared/tools/synth-corpus from the
+           whole-API pages (last, so a slow one cannot hold up the rest)
 
-and prints a table with medians, spreads, the target ratios and PASS/MISS per target; the same
-figures go to the JSON file. Everything it creates lives under bench/.cache/ (git-ignored).
-Standard library only (runs with the project's venv python; the reference tool gets its own venv).
+For continuity with the earlier runs it also times cold builds of the synthetic 800- and
+3,255-page corpora (synth-corpus from ../shared/corpus/pages; --no-synthetic skips them).
+It prints a table with medians, spreads, the targets and PASS/MISS per target; the same figures
+go to the JSON file. Everything it creates lives under bench/.cache/ (git-ignored). Standard
+library only (runs with the project's venv python; the reference tool gets its own venv).
 """
 
 from __future__ import annotations
@@ -46,26 +51,33 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
-CORPUS_SRC = ROOT.parent / "shared" / "corpus" / "pages"
-SYNTH = ROOT.parent / "shared" / "tools" / "synth-corpus"
+SHARED = ROOT.parent / "shared"
+CORPUS_SRC = SHARED / "corpus" / "pages"
+SYNTH = SHARED / "tools" / "synth-corpus"
+PAGES_FROM_SWAGGER = SHARED / "tools" / "pages-from-swagger"
+SWAGGER = SHARED / "official" / "Swagger-v1-2026-07-10.zip"
 
 REF_PACKAGE = "openapi-python-client"
 REF_VERSION = "0.29.1"  # pinned; bump deliberately (and note it in bench/README.md)
 
-SIZES = (800, 3255, 12000)
-BASE = 3255
+MAIN = "wholeapi"  # the whole published API, from the official Swagger: every scenario
+BIG = "wholeapi-12000"  # synth-corpus of MAIN's pages up to 12,000: the scaling point
+BIG_PAGES = 12000
+SYNTHETIC = {"pages-800": 800, "pages-3255": 3255}  # cold builds only, for continuity
 CACHE_NAME = ".sogen-cache"
 CORPUS_MARKER = ".bench-corpus.json"
-CORPUS_FORMAT = 1  # bump when the corpus preparation below changes
+CORPUS_FORMAT = 2  # bump when the corpus preparation below changes
+RESULTS_FORMAT = 2  # 1: the 3,255-page synthetic corpus was the main input (before issue 12)
 
 TARGETS = {
     # key: (description, limit, unit)
-    "cold_vs_ref": ("cold 3,255-page build / openapi-python-client time", 0.30, "x"),
+    "cold_vs_ref": ("cold whole-API build / openapi-python-client time", 0.30, "x"),
     "noop_vs_cold": ("no-change rebuild / cold build", 0.05, "x"),
     "onepage_vs_cold": ("one-page-change rebuild / cold build", 0.10, "x"),
-    "scale_12000_vs_3255": ("cold 12,000 pages / cold 3,255 pages", 4.2, "x"),
+    "scale_big_vs_main": ("cold 12,000 pages / cold whole API", 4.2, "x"),
     "rss_vs_ref": ("peak RSS (process tree) cold build / openapi-python-client", 0.70, "x"),
     "import_first_call": ("import + construct + first call (warm .pyc)", 0.20, "s"),
+    "whole_file_fallbacks": ("whole-file formatter fallbacks, cold whole-API build", 0, ""),
 }
 
 # Runs one command and reports its wall time and peak memory, three ways:
@@ -195,7 +207,7 @@ def summary(values: list[float]) -> dict[str, Any]:
     }
 
 
-def memory(runs: list[dict]) -> dict[str, Any]:
+def memory(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """rss_mib: peak RSS summed over the process tree (what the RSS target uses);
     pss_mib: the same with shared pages shared out; largest_process_mib: ru_maxrss."""
     return {
@@ -221,45 +233,94 @@ def fmt_s(s: dict[str, Any], unit: str = "s", scale: float = 1.0, digits: int = 
 # corpora
 
 
-def prepare_corpus(cache: Path, pages: int) -> Path:
-    """bench/.cache/corpora/pages-N, made once with synth-corpus (reused when its marker fits)."""
-    dest = cache / "corpora" / f"pages-{pages}"
-    marker = dest / CORPUS_MARKER
-    want = {"format": CORPUS_FORMAT, "pages": pages, "source": str(CORPUS_SRC)}
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def count_pages(corpus: Path) -> int:
+    return sum(1 for p in corpus.rglob("*.md") if p.name != "index.md")
+
+
+def cached_corpus(dest: Path, want: dict[str, Any]) -> bool:
+    """True when DEST was made from the same inputs (its marker holds every key of WANT)."""
     try:
-        have = json.loads(marker.read_text())
-        if all(have.get(k) == v for k, v in want.items()):
-            return dest
+        have = json.loads((dest / CORPUS_MARKER).read_text())
     except (OSError, ValueError):
-        pass
-    if not SYNTH.is_file():
-        sys.exit(f"bench: synth-corpus not found at {SYNTH}")
-    if not CORPUS_SRC.is_dir():
-        sys.exit(f"bench: corpus not found at {CORPUS_SRC}")
+        return False
+    return isinstance(have, dict) and all(have.get(k) == v for k, v in want.items())
+
+
+def make_corpus(dest: Path, want: dict[str, Any], cmd: list[str], fix_uids: bool) -> Path:
+    """Run CMD + [DEST.tmp] (a tool that writes pages into a new folder given as its last
+    argument), write the marker into it and move it to DEST."""
     tmp = dest.with_name(dest.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.rmtree(dest, ignore_errors=True)
     tmp.parent.mkdir(parents=True, exist_ok=True)
-    log(f"synth-corpus {pages} pages -> {dest}")
-    subprocess.run(
-        [sys.executable, str(SYNTH), str(CORPUS_SRC), str(tmp), "--pages", str(pages)],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    fixed = dedupe_uids(tmp)
-    (tmp / CORPUS_MARKER).write_text(json.dumps({**want, "uids_fixed": fixed}, indent=2))
+    log(f"{Path(cmd[1]).name} -> {dest}")
+    subprocess.run([*cmd, str(tmp)], check=True, stdout=subprocess.DEVNULL)
+    marker = {**want, "pages_written": count_pages(tmp)}
+    if fix_uids:
+        marker["uids_fixed"] = dedupe_uids(tmp)
+    (tmp / CORPUS_MARKER).write_text(json.dumps(marker, indent=2))
     tmp.rename(dest)
     return dest
+
+
+def prepare_wholeapi(cache: Path) -> Path:
+    """bench/.cache/corpora/wholeapi: pages-from-swagger of the official Swagger zip, made once
+    (about 2 s) and reused while the tool's hash and the zip's name and size are the same."""
+    dest = cache / "corpora" / MAIN
+    if not PAGES_FROM_SWAGGER.is_file() or not SWAGGER.is_file():
+        sys.exit(f"bench: need {PAGES_FROM_SWAGGER} and {SWAGGER}")
+    want = {
+        "format": CORPUS_FORMAT,
+        "tool": str(PAGES_FROM_SWAGGER),
+        "tool_sha256": file_sha256(PAGES_FROM_SWAGGER),
+        "swagger": SWAGGER.name,
+        "swagger_size": SWAGGER.stat().st_size,
+    }
+    if cached_corpus(dest, want):
+        return dest
+    return make_corpus(
+        dest, want, [sys.executable, str(PAGES_FROM_SWAGGER), str(SWAGGER)], fix_uids=False
+    )
+
+
+def prepare_synthetic(cache: Path, name: str, source: Path, pages: int) -> Path:
+    """bench/.cache/corpora/NAME: synth-corpus of SOURCE up to PAGES pages, made once and reused
+    while the marker fits (synth-corpus's hash, the source and, for a corpus made by the bench
+    itself, that corpus's marker)."""
+    dest = cache / "corpora" / name
+    if not SYNTH.is_file():
+        sys.exit(f"bench: synth-corpus not found at {SYNTH}")
+    if not source.is_dir():
+        sys.exit(f"bench: corpus not found at {source}")
+    want: dict[str, Any] = {
+        "format": CORPUS_FORMAT,
+        "pages": pages,
+        "source": str(source),
+        "tool_sha256": file_sha256(SYNTH),
+    }
+    if (source / CORPUS_MARKER).is_file():
+        want["source_marker"] = json.loads((source / CORPUS_MARKER).read_text())
+    if cached_corpus(dest, want):
+        return dest
+    return make_corpus(
+        dest, want, [sys.executable, str(SYNTH), "--pages", str(pages), str(source)], fix_uids=True
+    )
 
 
 _UID = re.compile(r"^uid:[ \t]*(\S+)[ \t]*$", re.M)
 
 
 def dedupe_uids(root: Path) -> int:
-    """synth-corpus renames a page's path and file name but not its `uid:` when the page's REST
-    entity differs from its uid prefix (v1TicketStatusList_* under /api/v1/List/...), so every clone
-    repeats the uid and sogen rightly stops (SOG401). Give each such clone its file stem as uid,
-    the name synth-corpus already made unique; the original page keeps its uid."""
+    """Older synth-corpus versions renamed a page's path and file name but not its `uid:` when
+    the page's REST entity differs from its uid prefix (v1TicketStatusList_* under
+    /api/v1/List/...), so every clone repeated the uid and sogen rightly stopped (SOG401). Give
+    each such clone its file stem as uid, the name synth-corpus already made unique; the original
+    page keeps its uid. The current synth-corpus gives clones unique uids, so this finds nothing
+    (the count goes to the marker as uids_fixed)."""
     groups: dict[str, list[Path]] = {}
     for page in sorted(root.rglob("*.md")):
         m = _UID.search(page.read_text(encoding="utf-8"))
@@ -436,7 +497,7 @@ def measure(
     cwd: Path,
     env: dict[str, str] | None = None,
     timeout: float = 3600.0,
-) -> dict:
+) -> dict[str, Any]:
     cwd.mkdir(parents=True, exist_ok=True)
     logfile.parent.mkdir(parents=True, exist_ok=True)
     full_env = {**os.environ, **(env or {})}
@@ -447,7 +508,8 @@ def measure(
         env=full_env,
         check=True,
     )
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
 
 
 _STAGES = re.compile(r"^(?:[a-z_]+ \d+\.\d+s\s*)+$", re.M)
@@ -457,7 +519,7 @@ _FORMATTER = re.compile(r"^formatter fallbacks: .*$", re.M)  # sogen --timings, 
 
 def sogen_run(
     sogen: Sogen, corpus: Path, out: Path, label: str, *, cold: bool, timeout: float = 3600.0
-) -> dict:
+) -> dict[str, Any]:
     found: list[str] = []
     if cold:
         found = sogen.clear_caches(corpus, out)
@@ -472,10 +534,12 @@ def sogen_run(
     r.update(label=label, stages=stages, summary=s[-1] if s else "", log=str(logfile))
     formatter = _FORMATTER.findall(text)
     r["formatter"] = formatter[-1] if formatter else ""
+    whole = re.search(r"whole-file: (\d+)", r["formatter"])
+    r["whole_file_fallbacks"] = int(whole.group(1)) if whole else None
     if found:
         r["caches_cleared"] = found
-    m = re.search(r"(\d+) files written", r["summary"])
-    r["files_written"] = int(m.group(1)) if m else 0
+    written = re.search(r"(\d+) files written", r["summary"])
+    r["files_written"] = int(written.group(1)) if written else 0
     status = "ok" if r["rc"] == 0 else f"FAILED rc={r['rc']}"
     if r.get("timed_out"):
         status = f"TIMED OUT after {timeout:.0f}s (killed)"
@@ -518,7 +582,7 @@ def probe_script(py_root: Path) -> str:
     )
 
 
-def import_probe(py_root: Path, work: Path, reps: int) -> dict:
+def import_probe(py_root: Path, work: Path, reps: int) -> dict[str, Any]:
     script = probe_script(py_root)
     (work / "probe.py").write_text(script)
     for pyc in py_root.rglob("__pycache__"):
@@ -579,7 +643,13 @@ def ensure_ref_venv(cache: Path) -> Path:
     return venv
 
 
-def reference(cache: Path, work: Path, spec: Path, reps: int, args_timeout: float) -> dict:
+_OPC_SCHEMA = re.compile(r"^Unable to (?:parse|process) schema (\S+?):?$", re.M)
+_OPC_OPERATION = re.compile(r"^WARNING parsing ", re.M)
+
+
+def reference(
+    cache: Path, work: Path, spec: Path, reps: int, args_timeout: float
+) -> dict[str, Any]:
     venv = ensure_ref_venv(cache)
     exe = str(venv / "bin" / "openapi-python-client")
     env = {"PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
@@ -610,7 +680,10 @@ def reference(cache: Path, work: Path, spec: Path, reps: int, args_timeout: floa
             logfile = work / "logs" / f"opc-{name.split()[0].strip('-')}-{i}.log"
             r = measure(cmd, logfile, work / "cwd", env, args_timeout)
             text = logfile.read_text(errors="replace")
-            r["warnings"] = text.count("Unable to ")
+            r["warnings"] = text.count("Unable to ")  # two per skipped schema, mostly
+            r["schemas_skipped"] = len(set(_OPC_SCHEMA.findall(text)))
+            r["operations_warned"] = len(_OPC_OPERATION.findall(text))
+            r["endpoints_dropped"] = text.count("Endpoint will not be generated")
             r["log"] = str(logfile)
             log(
                 f"openapi-python-client ({name}) #{i}: {r['wall']:.2f}s, "
@@ -631,6 +704,9 @@ def reference(cache: Path, work: Path, spec: Path, reps: int, args_timeout: floa
                 wall=summary([r["wall"] for r in runs]),
                 **memory(runs),
                 warnings=runs[-1]["warnings"],
+                schemas_skipped=runs[-1]["schemas_skipped"],
+                operations_warned=runs[-1]["operations_warned"],
+                endpoints_dropped=runs[-1]["endpoints_dropped"],
                 files=files,
                 runs=runs,
             )
@@ -644,23 +720,37 @@ def reference(cache: Path, work: Path, spec: Path, reps: int, args_timeout: floa
 # main
 
 
-def cold_summary(n: int, runs: list[dict]) -> dict[str, Any]:
+def cold_summary(name: str, pages: int, runs: list[dict[str, Any]]) -> dict[str, Any]:
+    fallbacks: list[int | None] = [r.get("whole_file_fallbacks") for r in runs]
+    counts = [n for n in fallbacks if n is not None]
     return {
+        "corpus": name,
+        "pages": pages,
         "wall": summary([r["wall"] for r in runs]),
         **memory(runs),
-        "ms_per_page": summary([1000 * r["wall"] / n for r in runs]),
+        "ms_per_page": summary([1000 * r["wall"] / pages for r in runs]),
         "stages": {
             k: statistics.median(r["stages"].get(k, 0.0) for r in runs) for k in runs[-1]["stages"]
         },
         "summary": runs[-1]["summary"],
         "formatter": runs[-1].get("formatter", ""),
+        "whole_file_fallbacks": max(counts) if len(counts) == len(fallbacks) else None,
         "rc": [r["rc"] for r in runs],
         "timed_out": any(r.get("timed_out") for r in runs),
     }
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description="sogen benchmark (issue 5); see bench/README.md")
+def rebuild_summary(runs: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    return {
+        "wall": summary([r["wall"] for r in runs]),
+        "stages": runs[-1]["stages"],
+        "files_written": [r["files_written"] for r in runs],
+        **extra,
+    }
+
+
+def parse_args() -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description="sogen benchmark (issues 5, 12); see bench/README.md")
     ap.add_argument(
         "--quick",
         action="store_true",
@@ -671,7 +761,7 @@ def main() -> int:
         "--cold-reps",
         type=int,
         default=None,
-        help="repetitions of the cold 800/3,255-page builds (default: --reps)",
+        help="repetitions of the cold whole-API and synthetic builds (default: --reps)",
     )
     ap.add_argument(
         "--timeout",
@@ -713,6 +803,11 @@ def main() -> int:
     ap.add_argument("--no-reference", action="store_true", help="skip openapi-python-client")
     ap.add_argument("--no-big", action="store_true", help="skip the 12,000-page build")
     ap.add_argument(
+        "--no-synthetic",
+        action="store_true",
+        help="skip the cold builds of the synthetic 800/3,255-page corpora (continuity figures)",
+    )
+    ap.add_argument(
         "--live-code",
         action="store_true",
         help="run the work tree's generator/ instead of a snapshot taken at the start",
@@ -721,13 +816,18 @@ def main() -> int:
         "--report", type=Path, metavar="JSON", help="print the table of an earlier run and exit"
     )
     args = ap.parse_args()
-    if args.report:
-        return report(args.report)
     if args.quick:
         args.reps = args.big_reps = 1
         args.import_reps = 3
     if args.cold_reps is None:
         args.cold_reps = args.reps
+    return args
+
+
+def main() -> int:
+    args = parse_args()
+    if args.report:
+        return report(args.report)
     cache = args.cache.resolve()
     work = cache / "work"
     shutil.rmtree(work, ignore_errors=True)
@@ -740,16 +840,22 @@ def main() -> int:
             "will inflate the figures (each measurement records its load_before)"
         )
 
-    sizes = [n for n in SIZES if not (args.no_big and n == 12000)]
-    corpora = {n: prepare_corpus(cache, n) for n in sizes}
-    # the 3,255-page scenarios run on a private copy, so the one-page edit never touches the cache
-    base_corpus = work / f"pages-{BASE}"
-    shutil.copytree(corpora[BASE], base_corpus)
+    corpora = {MAIN: prepare_wholeapi(cache)}
+    if not args.no_synthetic:
+        for name, n in SYNTHETIC.items():
+            corpora[name] = prepare_synthetic(cache, name, CORPUS_SRC, n)
+    if not args.no_big:
+        corpora[BIG] = prepare_synthetic(cache, BIG, corpora[MAIN], BIG_PAGES)
+    pages = {name: count_pages(c) for name, c in corpora.items()}
+    # the whole-API scenarios run on a private copy, so the edits never touch the cached corpus
+    main_corpus = work / MAIN
+    shutil.copytree(corpora[MAIN], main_corpus)
     snapshot, code = (None, {"path": None}) if args.live_code else snapshot_code(work)
     sogen = Sogen.detect(work, snapshot)
     log(f"sogen: {' '.join(sogen.cmd)}; cache option: {sogen.cache_flag or 'none'}")
 
     results: dict[str, Any] = {
+        "format": RESULTS_FORMAT,
         "machine": {
             "python": platform.python_version(),
             "platform": platform.platform(),
@@ -758,93 +864,81 @@ def main() -> int:
         },
         "reps": args.reps,
         "corpora": {
-            n: json.loads((c / CORPUS_MARKER).read_text()) | {"path": str(c)}
-            for n, c in corpora.items()
+            name: json.loads((c / CORPUS_MARKER).read_text())
+            | {"path": str(c), "pages": pages[name]}
+            for name, c in corpora.items()
         },
         "sogen_cache_option": sogen.cache_flag,
         "code": code,
+        "cold": {},
     }
 
-    # 1. cold builds at 800 and 3,255 pages (3,255 also gives the cold figure and peak RSS);
-    #    the 12,000-page point runs last (step 5), so a slow one cannot hold up the rest
-    cold: dict[int, list[dict]] = {}
-    out_base = work / "out-3255"
-    for n in [n for n in sizes if n != 12000]:
-        corpus = base_corpus if n == BASE else corpora[n]
-        out = out_base if n == BASE else work / f"out-{n}"
-        cold[n] = [
-            sogen_run(sogen, corpus, out, f"cold-{n}-{i}", cold=True, timeout=args.timeout)
-            for i in range(args.cold_reps)
-        ]
-        if n != BASE:
-            shutil.rmtree(out, ignore_errors=True)  # keep the disk tidy
-        results.setdefault("cold", {})[n] = cold_summary(n, cold[n])
-        write_json(args.json, results, quiet=True)
-    ok = all(r["rc"] == 0 for runs in cold.values() for r in runs)
-    if not ok or not (out_base / "openapi.json").is_file():
-        log("a cold build failed; see the logs above. Stopping.")
+    # 1. cold whole-API builds: the cold figure, peak RSS and the formatter line
+    cold: dict[str, list[dict[str, Any]]] = {}
+    out_main = work / f"out-{MAIN}"
+    cold[MAIN] = [
+        sogen_run(sogen, main_corpus, out_main, f"cold-{MAIN}-{i}", cold=True, timeout=args.timeout)
+        for i in range(args.cold_reps)
+    ]
+    results["cold"][MAIN] = cold_summary(MAIN, pages[MAIN], cold[MAIN])
+    write_json(args.json, results, quiet=True)
+    if any(r["rc"] != 0 for r in cold[MAIN]) or not (out_main / "openapi.json").is_file():
+        log("a cold whole-API build failed; see the logs above. Stopping.")
         write_json(args.json, results)
         return 1
-    spec = work / "openapi-3255.json"
-    shutil.copy(out_base / "openapi.json", spec)
+    spec = work / f"openapi-{MAIN}.json"
+    shutil.copy(out_main / "openapi.json", spec)
 
-    # 2. import + first call through the client generated for 3,255 pages
+    # 2. import + first call through the whole-API client
     try:
-        results["import"] = import_probe(out_base / "python", work, args.import_reps)
+        results["import"] = import_probe(out_main / "python", work, args.import_reps)
     except RuntimeError as exc:
         log(f"import probe failed: {exc}")
         results["import"] = {"error": str(exc)}
 
-    # 3. reference tool on our own openapi.json
+    # 3. reference tool on our own whole-API openapi.json
     if not args.no_reference:
         results["reference"] = reference(cache, work, spec, args.reps, args.timeout)
         write_json(args.json, results, quiet=True)
 
-    # 4. rebuilds: nothing changed, then one page changed
+    # 4. rebuilds of the whole-API OUT: nothing changed, one page's prose, one page's type
     noop = [
-        sogen_run(sogen, base_corpus, out_base, f"noop-{i}", cold=False) for i in range(args.reps)
+        sogen_run(sogen, main_corpus, out_main, f"noop-{i}", cold=False) for i in range(args.reps)
     ]
+    results["noop"] = rebuild_summary(noop)
     onepage = []
     for i in range(args.reps):
-        page = edit_one_page(base_corpus, i + 1)
-        onepage.append(sogen_run(sogen, base_corpus, out_base, f"onepage-{i}", cold=False))
-    results["noop"] = {
-        "wall": summary([r["wall"] for r in noop]),
-        "stages": noop[-1]["stages"],
-        "files_written": [r["files_written"] for r in noop],
-    }
-    results["onepage"] = {
-        "wall": summary([r["wall"] for r in onepage]),
-        "stages": onepage[-1]["stages"],
-        "files_written": [r["files_written"] for r in onepage],
-        "page": str(page.relative_to(base_corpus)),
-    }
+        page = edit_one_page(main_corpus, i + 1)
+        onepage.append(sogen_run(sogen, main_corpus, out_main, f"onepage-{i}", cold=False))
+    results["onepage"] = rebuild_summary(onepage, page=str(page.relative_to(main_corpus)))
     onetype = []
+    typed = None
     for i in range(args.reps):
-        typed = edit_one_type(base_corpus, i + 1)
+        typed = edit_one_type(main_corpus, i + 1)
         if typed is None:
             break
-        onetype.append(sogen_run(sogen, base_corpus, out_base, f"onetype-{i}", cold=False))
+        onetype.append(sogen_run(sogen, main_corpus, out_main, f"onetype-{i}", cold=False))
     if onetype and typed is not None:
-        results["onetype"] = {
-            "wall": summary([r["wall"] for r in onetype]),
-            "stages": onetype[-1]["stages"],
-            "files_written": [r["files_written"] for r in onetype],
-            "page": str(typed.relative_to(base_corpus)),
-        }
+        results["onetype"] = rebuild_summary(onetype, page=str(typed.relative_to(main_corpus)))
     write_json(args.json, results, quiet=True)
 
-    # 5. the 12,000-page point of the scaling curve
-    if 12000 in sizes:
-        out = work / "out-12000"
-        cold[12000] = [
-            sogen_run(
-                sogen, corpora[12000], out, f"cold-12000-{i}", cold=True, timeout=args.big_timeout
-            )
-            for i in range(args.big_reps)
+    # 5. cold builds of the synthetic corpora (continuity with the runs before issue 12), then
+    #    the 12,000-page point last, so a slow one cannot hold up the rest. Both come after the
+    #    rebuilds: a cold build clears the caches the rebuilds use.
+    later = [name for name in SYNTHETIC if name in corpora]
+    if BIG in corpora:
+        later.append(BIG)
+    for name in later:
+        out = work / f"out-{name}"
+        big = name == BIG
+        reps, limit = (args.big_reps, args.big_timeout) if big else (args.cold_reps, args.timeout)
+        cold[name] = [
+            sogen_run(sogen, corpora[name], out, f"cold-{name}-{i}", cold=True, timeout=limit)
+            for i in range(reps)
         ]
-        shutil.rmtree(out, ignore_errors=True)
-        results["cold"][12000] = cold_summary(12000, cold[12000])
+        shutil.rmtree(out, ignore_errors=True)  # keep the disk tidy
+        results["cold"][name] = cold_summary(name, pages[name], cold[name])
+        write_json(args.json, results, quiet=True)
     results["caches_seen"] = sorted(
         {c for runs in cold.values() for r in runs for c in r.get("caches_cleared", [])}
     )
@@ -857,8 +951,8 @@ def main() -> int:
     return 0
 
 
-def targets(res: dict) -> dict:
-    def med(*keys: Any) -> float | None:
+def targets(res: dict[str, Any]) -> dict[str, Any]:
+    def med(*keys: str) -> float | None:
         node: Any = res
         for k in keys:
             if not isinstance(node, dict) or k not in node:
@@ -866,29 +960,24 @@ def targets(res: dict) -> dict:
             node = node[k]
         return node.get("median") if isinstance(node, dict) else None
 
-    cold = med("cold", BASE, "wall")
-    ref = med("reference", "wall")
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return a / b if a and b else None
+
+    cold = med("cold", MAIN, "wall")
     values = {
-        "cold_vs_ref": (cold / ref) if cold and ref else None,
-        "noop_vs_cold": (med("noop", "wall") / cold) if cold and med("noop", "wall") else None,
-        "onepage_vs_cold": (
-            (med("onepage", "wall") / cold) if cold and med("onepage", "wall") else None
-        ),
-        "scale_12000_vs_3255": (
-            (med("cold", 12000, "wall") / cold) if cold and med("cold", 12000, "wall") else None
-        ),
-        "rss_vs_ref": (
-            (med("cold", BASE, "rss_mib") / med("reference", "rss_mib"))
-            if med("cold", BASE, "rss_mib") and med("reference", "rss_mib")
-            else None
-        ),
+        "cold_vs_ref": ratio(cold, med("reference", "wall")),
+        "noop_vs_cold": ratio(med("noop", "wall"), cold),
+        "onepage_vs_cold": ratio(med("onepage", "wall"), cold),
+        "scale_big_vs_main": ratio(med("cold", BIG, "wall"), cold),
+        "rss_vs_ref": ratio(med("cold", MAIN, "rss_mib"), med("reference", "rss_mib")),
         "import_first_call": med("import", "total"),
+        "whole_file_fallbacks": res.get("cold", {}).get(MAIN, {}).get("whole_file_fallbacks"),
     }
-    big_killed = bool(res.get("cold", {}).get(12000, {}).get("timed_out"))
+    big_killed = bool(res.get("cold", {}).get(BIG, {}).get("timed_out"))
     out = {}
     for key, (desc, limit, unit) in TARGETS.items():
         v = values[key]
-        lower_bound = key == "scale_12000_vs_3255" and big_killed
+        lower_bound = key == "scale_big_vs_main" and big_killed
         verdict = "n/a" if v is None else ("PASS" if v <= limit else "MISS")
         if lower_bound and verdict == "PASS":
             verdict = "n/a"  # killed before it finished: the ratio is only a lower bound
@@ -903,7 +992,7 @@ def targets(res: dict) -> dict:
     return out
 
 
-def budgets(res: dict) -> dict[str, float] | None:
+def budgets(res: dict[str, Any]) -> dict[str, float] | None:
     """The ratio targets as absolute figures, taking the cold build at its own target."""
     ref = res.get("reference", {})
     if "wall" not in ref:
@@ -913,7 +1002,7 @@ def budgets(res: dict) -> dict[str, float] | None:
         "cold_s": cold,
         "noop_s": TARGETS["noop_vs_cold"][1] * cold,
         "onepage_s": TARGETS["onepage_vs_cold"][1] * cold,
-        "big_s": TARGETS["scale_12000_vs_3255"][1] * cold,
+        "big_s": TARGETS["scale_big_vs_main"][1] * cold,
         "rss_mib": TARGETS["rss_vs_ref"][1] * ref["rss_mib"]["median"],
     }
 
@@ -921,19 +1010,36 @@ def budgets(res: dict) -> dict[str, float] | None:
 def report(path: Path) -> int:
     """Print the table of an earlier run's JSON again."""
     res = json.loads(path.read_text())
-    res["cold"] = {int(k): v for k, v in res.get("cold", {}).items()}
+    if res.get("format") != RESULTS_FORMAT:
+        print(
+            f"bench: {path} was written by an earlier bench (its main input was the synthetic "
+            "3,255-page corpus); print it with that version's bench/run.py --report",
+            file=sys.stderr,
+        )
+        return 2
     res["targets"] = targets(res)
     res["budgets"] = budgets(res)
     print_table(res)
     return 0
 
 
-def print_table(res: dict) -> None:
+def corpus_title(name: str, pages: int) -> str:
+    if name == MAIN:
+        return f"whole API, {pages:,} pages"
+    if name == BIG:
+        return f"{pages:,} pages (synth-corpus of the whole API)"
+    return f"synthetic {pages:,} pages (continuity)"
+
+
+def print_table(res: dict[str, Any]) -> None:
     rows: list[tuple[str, str]] = []
-    for n, c in res["cold"].items():
+    for name, c in res["cold"].items():
         stages = "  ".join(f"{k} {v:.1f}" for k, v in c["stages"].items())
         killed = "  (KILLED at the time limit: a lower bound)" if c.get("timed_out") else ""
-        rows.append((f"cold build, {int(n):,} pages", fmt_s(c["wall"]) + killed))
+        failed = "" if all(rc == 0 for rc in c["rc"]) or killed else f"  FAILED rc={c['rc']}"
+        rows.append(
+            (f"cold build, {corpus_title(name, c['pages'])}", fmt_s(c["wall"]) + killed + failed)
+        )
         rows.append(("  per page", fmt_s(c["ms_per_page"], "ms", digits=1)))
         rows.append(("  peak RSS, process tree", fmt_s(c["rss_mib"], " MiB", digits=0)))
         rows.append(("  peak PSS, process tree", fmt_s(c["pss_mib"], " MiB", digits=0)))
@@ -944,26 +1050,14 @@ def print_table(res: dict) -> None:
             rows.append(("  stages (s, median)", stages))
         if c.get("formatter"):
             rows.append(("  formatter", c["formatter"].removeprefix("formatter ")))
-    rows.append(
-        (
-            "no-change rebuild, 3,255",
-            fmt_s(res["noop"]["wall"]) + f"  files written {res['noop']['files_written']}",
-        )
-    )
-    rows.append(
-        (
-            "one-page-change rebuild, 3,255",
-            fmt_s(res["onepage"]["wall"]) + f"  files written {res['onepage']['files_written']}",
-        )
-    )
-    if "onetype" in res:
-        rows.append(
-            (
-                "one-type-change rebuild, 3,255",
-                fmt_s(res["onetype"]["wall"])
-                + f"  files written {res['onetype']['files_written']} (no target)",
-            )
-        )
+    for key, title, note in (
+        ("noop", "no-change rebuild, whole API", ""),
+        ("onepage", "one-page-change rebuild, whole API", ""),
+        ("onetype", "one-type-change rebuild, whole API", " (no target)"),
+    ):
+        if key in res:
+            r = res[key]
+            rows.append((title, fmt_s(r["wall"]) + f"  files written {r['files_written']}{note}"))
     imp = res.get("import", {})
     if "total" in imp:
         rows.append(("import + first call (warm)", fmt_s(imp["total"], digits=3)))
@@ -975,6 +1069,8 @@ def print_table(res: dict) -> None:
             )
         )
         rows.append(("  first run, no .pyc", f"{imp['first_no_pyc']['total']:.3f}s"))
+    elif "error" in imp:
+        rows.append(("import + first call", "FAILED (see the JSON)"))
     ref = res.get("reference")
     if ref and not ref.get("failed"):
         rows.append((f"{ref['tool']} ({ref['settings']})", fmt_s(ref["wall"])))
@@ -984,6 +1080,14 @@ def print_table(res: dict) -> None:
             ("  peak RSS, largest process", fmt_s(ref["largest_process_mib"], " MiB", digits=0))
         )
         rows.append(("  schema warnings / files", f"{ref['warnings']} / {ref['files']}"))
+        if "schemas_skipped" in ref:
+            rows.append(
+                (
+                    "  left out of its client",
+                    f"{ref['schemas_skipped']} schemas, {ref['endpoints_dropped']} endpoints "
+                    f"({ref['operations_warned']} operations with warnings)",
+                )
+            )
     elif ref:
         rows.append((ref["tool"], "FAILED (see attempts in the JSON)"))
     width = max(len(a) for a, _ in rows)
@@ -997,7 +1101,12 @@ def print_table(res: dict) -> None:
     print()
     print("targets")
     for t in res["targets"].values():
-        v = "n/a" if t["value"] is None else f"{t['value']:.3f}{t['unit']}"
+        if t["value"] is None:
+            v = "n/a"
+        elif t["unit"]:
+            v = f"{t['value']:.3f}{t['unit']}"
+        else:
+            v = f"{t['value']}"
         if t.get("lower_bound") and t["value"] is not None:
             v = ">" + v
         print(f"  {t['verdict']:<4}  {t['description']:<58} {v:>10}  (<= {t['limit']}{t['unit']})")
@@ -1016,7 +1125,7 @@ def print_table(res: dict) -> None:
     print()
 
 
-def write_json(path: Path, results: dict, quiet: bool = False) -> None:
+def write_json(path: Path, results: dict[str, Any], quiet: bool = False) -> None:
     """Also called after each phase, so a long run that is stopped keeps what it measured."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2, default=str) + "\n")
