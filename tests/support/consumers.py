@@ -28,7 +28,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 # ---------------------------------------------------------------------------
 # Pins.  Every version the harness installs lives here; the npm ones also name
@@ -557,6 +557,17 @@ def ensure_openapi_generator() -> Path:
     return script
 
 
+def underscore_name_mappings(spec: dict[str, Any]) -> str:
+    """openapi-generator's name mappings for wire names it would make equal: it drops leading
+    underscores, so the entities that carry both `_Links` (HAL) and `Links` get two `links`
+    members. The README gives this option to users of its generators."""
+    found: set[str] = set()
+    for schema in (spec.get("components") or {}).get("schemas", {}).values():
+        names = set(schema.get("properties") or {})
+        found |= {n for n in names if n.startswith("_") and n.lstrip("_") in names}
+    return ",".join(f"{n}=underscore{n.lstrip('_')}" for n in sorted(found))
+
+
 def openapi_generator_typescript_fetch(spec_json: Path, workdir: Path) -> CheckResult:
     """Generate a typescript-fetch client into ``workdir/ts`` and compile it with strict tsc."""
     if shutil.which("java") is None:
@@ -574,6 +585,9 @@ def openapi_generator_typescript_fetch(spec_json: Path, workdir: Path) -> CheckR
         "-o",
         out_dir,
     ]
+    mappings = underscore_name_mappings(json.loads(spec_json.read_text(encoding="utf-8")))
+    if mappings:
+        cmd += ["--name-mappings", mappings]
     ran = _run(cmd, cwd=workdir)
     log = f"$ {' '.join(map(str, cmd))}\n{ran.output}\n"
     if ran.code != 0 or not out_dir.is_dir():
