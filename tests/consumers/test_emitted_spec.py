@@ -227,17 +227,36 @@ def _exchanges(log: str) -> list[Exchange]:
     return exchanges
 
 
+_Route = tuple[re.Pattern[str], int, str]  # the path's pattern, its placeholders, op id
+# id(build) -> (build, its routes); the build is kept so that its id is never reused
+_ROUTES: dict[int, tuple[Build, dict[tuple[str, int], list[_Route]]]] = {}
+
+
+def _routes(build: Build) -> dict[tuple[str, int], list[_Route]]:
+    """The operations by method and segment count, each path compiled once (the whole API has
+    3,000 operations and as many requests: matching every pair afresh took minutes)."""
+    known = _ROUTES.get(id(build))
+    if known is None:
+        index: dict[tuple[str, int], list[_Route]] = {}
+        for op_id, (method, path) in build.operations.items():
+            if op_id in build.merged:
+                continue  # the spec has one operation for it and the one it is merged into
+            pattern = re.sub(r"\\\{[^{}]+\\\}", "[^/]+", re.escape(path))
+            key = (method, path.count("/"))
+            index.setdefault(key, []).append((re.compile(pattern), path.count("{"), op_id))
+        known = _ROUTES[id(build)] = (build, index)
+    return known[1]
+
+
 def _operation_of(build: Build, request: str) -> list[str]:
     """The operations a request matches; like OpenAPI, a literal segment beats a placeholder
     (`GET /api/v1/Dash/default` is DefaultDash, not GetDash with id "default")."""
-    matches: list[tuple[int, str]] = []
-    merged = build.merged
-    for op_id, (method, path) in build.operations.items():
-        if op_id in merged:
-            continue  # the spec has one operation for it and the one it is merged into
-        pattern = re.sub(r"\\\{[^{}]+\\\}", "[^/]+", re.escape(path))
-        if re.fullmatch(f"{method} {pattern}", request):
-            matches.append((path.count("{"), op_id))
+    method, _, path = request.partition(" ")
+    matches = [
+        (holders, op_id)
+        for pattern, holders, op_id in _routes(build).get((method, path.count("/")), [])
+        if pattern.fullmatch(path)
+    ]
     fewest = min((n for n, _ in matches), default=0)
     return [op_id for n, op_id in matches if n == fewest]
 
