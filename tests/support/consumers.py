@@ -44,6 +44,10 @@ PINS: Final[Mapping[str, str]] = {
     "typescript": "5.9.3",
     # the generated Python client is also checked with pyright (standard mode)
     "pyright": "1.1.414",
+    # issue 13's toolchains (tests/support/toolchains.py): the spectral:oas ruleset, and the
+    # runtime library openapi-generator's typescript-axios client compiles against
+    "@stoplight/spectral-cli": "6.16.3",
+    "axios": "1.21.1",
     # PyPI (installed into the running venv)
     "openapi-generator-cli": "7.26.0",
 }
@@ -53,6 +57,8 @@ NPM_TOOLS: Final[tuple[str, ...]] = (
     "openapi-typescript",
     "typescript",
     "pyright",
+    "@stoplight/spectral-cli",
+    "axios",
 )
 PYPI_TOOLS: Final[tuple[str, ...]] = ("openapi-generator-cli",)
 
@@ -65,7 +71,14 @@ NPM_OVERRIDES: Final[Mapping[str, str]] = {
 }
 
 # Executables that must exist under node_modules/.bin for an install to count.
-_NODE_BINS: Final[tuple[str, ...]] = ("redocly", "prism", "openapi-typescript", "tsc", "pyright")
+_NODE_BINS: Final[tuple[str, ...]] = (
+    "redocly",
+    "prism",
+    "openapi-typescript",
+    "tsc",
+    "pyright",
+    "spectral",
+)
 
 # Time limits (seconds).  Generous for a cold machine, but always finite.
 NPM_INSTALL_TIMEOUT: Final = 900.0
@@ -222,6 +235,12 @@ def _fail(what: str, cmd: Sequence[str | Path], code: int, output: str) -> Consu
     return ConsumerToolError(f"{what} failed (exit {code}): {argv}\n--- output ---\n{output}")
 
 
+# for the other harness modules (tests/support/toolchains.py)
+Completed = _Completed
+run = _run
+failure = _fail
+
+
 @contextlib.contextmanager
 def _file_lock(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """Exclusive fcntl lock so concurrent pytest processes install only once."""
@@ -244,6 +263,9 @@ def _file_lock(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+file_lock = _file_lock
 
 
 # ---------------------------------------------------------------------------
@@ -508,6 +530,17 @@ def _tsc(tsconfig: Path) -> CheckResult:
     return CheckResult(ok=ran.code == 0, output=f"$ {' '.join(map(str, cmd))}\n{ran.output}\n")
 
 
+def tsc_strict(folder: Path, include: list[str], exclude: Sequence[str] = ()) -> CheckResult:
+    """``tsc --strict --noEmit`` over ``include`` under ``folder`` with the harness's own
+    tsconfig (written to ``folder/tsconfig.sogen.json``)."""
+    tsconfig = _write_tsconfig(folder / "tsconfig.sogen.json", include)
+    if exclude:
+        config = json.loads(tsconfig.read_text())
+        config["exclude"] = list(exclude)
+        tsconfig.write_text(json.dumps(config, indent=2) + "\n")
+    return _tsc(tsconfig)
+
+
 def typescript_types_check(spec: Path, workdir: Path) -> CheckResult:
     """openapi-typescript -> ``workdir/schema.d.ts``, then ``tsc --strict --noEmit`` on it."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -602,17 +635,22 @@ __all__ = [
     "PINS",
     "PYPI_TOOLS",
     "CheckResult",
+    "Completed",
     "ConsumerToolError",
     "LintResult",
     "MockBaseUrl",
     "ensure_node_tools",
     "ensure_openapi_generator",
+    "failure",
+    "file_lock",
     "free_port",
     "node_bin",
     "node_cache_dir",
     "openapi_generator_typescript_fetch",
     "prism_mock",
     "redocly_lint",
+    "run",
     "tool_env",
+    "tsc_strict",
     "typescript_types_check",
 ]
