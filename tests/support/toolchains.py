@@ -282,7 +282,7 @@ class MypyResult:
 
 def mypy_strict(venv: Path, package: str, cwd: Path) -> MypyResult:
     """``mypy --strict -p package`` with the venv's mypy (its cache under the tool cache)."""
-    cache = tool_cache() / "mypy-cache"
+    cache = cwd / ".mypy_cache"  # its own: every run checks a package of the same name
     cmd: list[str | Path] = [
         venv / "bin" / "mypy",
         "--strict",
@@ -341,7 +341,10 @@ def openapi_generator(
         f"--additional-properties={props}",
         *extra,
     ]
-    mappings = consumers.underscore_name_mappings(json.loads(spec_json.read_text("utf-8")))
+    doc = json.loads(spec_json.read_text("utf-8"))
+    mappings = consumers.underscore_name_mappings(doc)
+    if generator == "go":
+        mappings = ",".join(m for m in (mappings, go_name_mappings(doc)) if m)
     if mappings:
         cmd += ["--name-mappings", mappings]
     ran = run(cmd, cwd=out.parent, timeout=BUILD_TIMEOUT)
@@ -482,6 +485,17 @@ def add_missing_time_imports(module: Path) -> list[str]:
                 path.write_text(new, "utf-8")
                 patched.append(path.name)
     return patched
+
+
+def go_name_mappings(spec: dict[str, Any]) -> str:
+    """The go generator gives each optional field `X` a method `HasX`; a schema that also has a
+    property `HasX` (ErpSyncDefaultValue: FirstSyncDefaultValue and HasFirstSyncDefaultValue)
+    gets a field and a method of one name. Map such properties to `<name>Flag`."""
+    found: set[str] = set()
+    for schema in (spec.get("components") or {}).get("schemas", {}).values():
+        names = set(schema.get("properties") or {})
+        found |= {n for n in names if n.startswith("Has") and n[3:] in names}
+    return ",".join(f"{n}={n}Flag" for n in sorted(found))
 
 
 def go_build_and_vet(module: Path) -> GoResult:
