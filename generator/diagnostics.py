@@ -43,6 +43,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SOG303": ("warning", "sample contradicts the page's tables; the schema was widened"),
     "SOG304": ("warning", "sample is an include of another file; not available"),
     "SOG305": ("warning", "array item type unknown: not in the table nor the sample"),
+    "SOG306": ("warning", "sample value breaks its type's format; the spec's example is repaired"),
     # 4xx: the model across pages
     "SOG401": ("error", "two pages have the same uid"),
     "SOG402": ("error", "two operations have the same method and path"),

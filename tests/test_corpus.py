@@ -22,6 +22,8 @@ from pagekit import COUNTS, need_corpus, run_cli
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from tests.support.spec_examples import example_failures
+
 Spec = dict[str, Any]
 
 
@@ -557,3 +559,50 @@ def test_older_pages_build_alone_with_the_current_shape(tmp_path: Path) -> None:
             assert _shape(spec) == _shape(now_spec), page.name
             compared += 1
     COUNTS["older pages built / compared with a current page"] = f"{len(older)} / {compared}"
+
+
+def test_every_example_in_the_spec_validates_with_its_formats(built: Build) -> None:
+    """The examples the spec ships (not the pages' samples): against their schemas, formats
+    checked as Spectral and Prism check them; page values that break a format are repaired and
+    reported (SOG306)."""
+    checked, failures = example_failures(built.spec)
+    COUNTS[f"spec examples validated with formats (OpenAPI {built.spec['openapi']})"] = str(checked)
+    assert checked > 200
+    assert failures == []
+    reported = [d for d in built.diagnostics if d["code"] == "SOG306"]
+    assert reported and all(d["line"] > 0 for d in reported)
+
+
+def test_the_example_check_sees_a_broken_format() -> None:
+    spec = {
+        "openapi": "3.0.3",
+        "paths": {
+            "/x": {
+                "get": {
+                    "responses": {
+                        "200": {
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/T"},
+                                    "example": {"B": "GIF89 raw", "D": "2024-01-01T10:00:00"},
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                "T": {
+                    "type": "object",
+                    "properties": {
+                        "B": {"type": "string", "format": "byte"},
+                        "D": {"type": "string", "format": "date-time", "nullable": True},
+                    },
+                }
+            }
+        },
+    }
+    checked, failures = example_failures(spec)
+    assert checked == 1 and len(failures) == 2

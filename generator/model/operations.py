@@ -341,6 +341,7 @@ def _request_body(doc: PageDoc, result: PageResult, diags: Diagnostics) -> Body 
                 result, None, section.table, JSON_PATCH_DOC, JSON_PATCH_NAME, diags, props
             )
             type_ = TypeRef("array", items=item)
+            content = JSON_PATCH_MEDIA
         elif _describes_item_of(props, op.request_example):
             derived = name_part(op.name) + "RequestItem"
             item = _propose(result, None, section.table, "", derived, diags, props, True)
@@ -360,6 +361,9 @@ JSON_PATCH_DOC = (
     "property to change, `value` its new value."
 )
 _JSON_PATCH_NAMES = frozenset({"op", "path", "value"})
+# RFC 6902 first (what the client sends); the pages also allow an RFC 7396 merge patch
+JSON_PATCH_MEDIA = ("application/json-patch+json", "application/merge-patch+json")
+MERGE_PATCH_MEDIA = "application/merge-patch+json"
 
 
 def _is_json_patch(props: list[Property]) -> bool:

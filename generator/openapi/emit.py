@@ -9,13 +9,11 @@ decodes null everywhere regardless (the server nulls out what a `$select` leaves
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-import re
 from collections.abc import Mapping
 from typing import Literal
 
+from generator.model.formats import repaired
 from generator.model.ir import (
     Api,
     Body,
@@ -28,6 +26,7 @@ from generator.model.ir import (
     Schema,
     TypeRef,
 )
+from generator.model.operations import MERGE_PATCH_MEDIA
 from generator.model.paths import path_items, renamed
 
 OpenApiVersion = Literal["3.0", "3.1"]
@@ -138,6 +137,17 @@ ERROR_SCHEMA: Doc = {
         "ErrorMessage": {"type": "string", "description": "What went wrong, in words."},
         "ErrorSource": {"type": "string", "description": "Where on the server it went wrong."},
     },
+}
+# The other body a PATCH takes: an RFC 7396 merge patch of the entity
+MERGE_PATCH: Doc = {
+    "schema": {
+        "type": "object",
+        "additionalProperties": True,
+        "description": (
+            "A JSON Merge Patch (RFC 7396): the properties to change with their new values; "
+            "null clears one. The server turns it into JSON Patch operations."
+        ),
+    }
 }
 # Responses every operation may give, besides those its page documents.
 COMMON_RESPONSES: dict[str, str] = {
@@ -504,7 +514,9 @@ class _Emitter:
         out: Doc = {}
         if body.description:
             out["description"] = body.description
-        out["content"] = {ct: dict(media) for ct in body.content_types}
+        out["content"] = {
+            ct: MERGE_PATCH if ct == MERGE_PATCH_MEDIA else dict(media) for ct in body.content_types
+        }
         out["required"] = body.required
         out["x-codegen-request-body-name"] = body.name
         return out
@@ -529,9 +541,6 @@ class _Emitter:
         return out
 
 
-_BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
-
-
 def wire_example(
     t: TypeRef, value: JSONValue, schemas: Mapping[str, Schema], depth: int = 0
 ) -> JSONValue:
@@ -539,8 +548,8 @@ def wire_example(
     content itself ("GIF89....File contents as raw bytes..."), also in carriers (an attachment's
     `Stream`); such a sample is sent encoded, so the example conforms to `format: byte`; a
     stream's sample is its text. Everything else is kept as written."""
-    if t.kind == "bytes" and isinstance(value, str) and not _is_base64(value):
-        return base64.b64encode(value.encode("utf-8")).decode("ascii")
+    if t.kind in ("bytes", "datetime", "string"):
+        return repaired(t, value)  # a value that breaks its format: SOG306
     if t.kind == "binary" and not isinstance(value, str):
         # a stream's sample is its bytes: `99.99` is the text 99.99, not a JSON number
         return json.dumps(value)
@@ -557,13 +566,3 @@ def wire_example(
                 for k, v in value.items()
             }
     return value
-
-
-def _is_base64(text: str) -> bool:
-    if not _BASE64.fullmatch(text):
-        return False
-    try:
-        base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    return True

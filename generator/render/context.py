@@ -605,6 +605,8 @@ def _operation_view(
             refs |= pt.models
             uses_dt = uses_dt or pt.uses_datetime
             body_kind = "model" if t.kind == "ref" else "json"
+            if body.content_types[0] != "application/json":
+                content_type = body.content_types[0]  # application/json-patch+json
             body_param = ParamView(
                 namer.add(body.name, body.source, "body"),
                 body.name,
