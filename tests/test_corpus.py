@@ -606,3 +606,37 @@ def test_the_example_check_sees_a_broken_format() -> None:
     }
     checked, failures = example_failures(spec)
     assert checked == 1 and len(failures) == 2
+
+
+def _referenced(spec: Spec) -> set[str]:
+    """Every `#/components/<kind>/<name>` reachable from the paths and the security lists."""
+    found: set[str] = set()
+    stack: list[Any] = [spec["paths"]]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref not in found:
+                found.add(ref)
+                _, _, kind, name = ref.split("/")
+                stack.append(spec["components"][kind][name])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    for requirement in spec.get("security", []):
+        found |= {f"#/components/securitySchemes/{name}" for name in requirement}
+    return found
+
+
+def test_no_component_is_unused(built: Build) -> None:
+    spec = built.spec
+    declared = {
+        f"#/components/{kind}/{name}"
+        for kind, items in spec["components"].items()
+        for name in items
+    }
+    assert declared - _referenced(spec) == set()
+    # the credentials are security schemes, not copies on every operation
+    for _, _, op in operations(spec):
+        names = {_resolve_param(spec, p)["name"].lower() for p in op.get("parameters", [])}
+        assert not names & {"so-apptoken", "x-xsrf-token", "authorization"}, op["operationId"]
