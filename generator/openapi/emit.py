@@ -26,6 +26,7 @@ from generator.model.ir import (
     TypeRef,
 )
 from generator.model.paths import path_items, renamed
+from generator.openapi.dotted import query_object_parameter
 
 OpenApiVersion = Literal["3.0", "3.1"]
 Doc = dict[str, JSONValue]
@@ -388,6 +389,8 @@ class _Emitter:
         if p.shared and p.shared in SHARED_PARAMETERS:
             self.used_shared.add(p.shared)
             return {"$ref": f"#/components/parameters/{p.shared}"}
+        if p.members:  # dotted query parameters of one object
+            return query_object_parameter(p, self.type(p.type, nullable=False))
         out: Doc = {"name": name or p.name, "in": p.location}
         description = p.description
         if name is not None and name != p.name:
