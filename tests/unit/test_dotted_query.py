@@ -30,9 +30,7 @@ DOTTED = (
     "| entity.tags | array |  Tags |\n"
 )
 # the table as the pages split long ones: a blank line, the header again, a row dropped
-SPLIT = DOTTED.replace(
-    "| entity.owner.name", "\n" + QS_HEAD + QS_RULE + "| entity.owner.name"
-)
+SPLIT = DOTTED.replace("| entity.owner.name", "\n" + QS_HEAD + QS_RULE + "| entity.owner.name")
 
 
 def merge_page(rows: str = DOTTED, response: str = "") -> str:
@@ -196,7 +194,7 @@ def test_the_spec_has_one_deep_object_parameter_that_says_how_the_client_sends_i
 
 
 def test_the_client_takes_one_model_and_its_test_checks_the_pairs_sent() -> None:
-    api, diags = model(("pages/merge.md", merge_page()), ("pages/assoc.md", associate_page()))
+    api, _ = model(("pages/merge.md", merge_page()), ("pages/assoc.md", associate_page()))
     ctx = build_context(api, Diagnostics())
     [view] = [op for g in ctx.groups for op in g.operations if op.op_id.endswith("MergeThings")]
     [entity] = [p for p in view.query_params if p.wire == "entity"]
