@@ -227,8 +227,13 @@ def deref(spec: Spec, schema: Spec) -> Spec:
 
 
 def ref_name(schema: Spec) -> str | None:
+    """The component a schema refers to, also where a use site adds null (3.0 `allOf` +
+    `nullable`, 3.1 `anyOf` with `{type: null}`)."""
     if "allOf" in schema:
         schema = schema["allOf"][0]
+    elif "anyOf" in schema:
+        refs = [s for s in schema["anyOf"] if s != {"type": "null"}]
+        schema = refs[0] if len(refs) == 1 else {}
     ref = schema.get("$ref")
     return ref.rsplit("/", 1)[1] if isinstance(ref, str) else None
 
@@ -314,14 +319,38 @@ def test_spec_passes_openapi_spec_validator(built: Build) -> None:
     assert errors == []
 
 
+# every operation may answer these, documented or not (components.responses)
+COMMON_RESPONSES = {
+    "401": "#/components/responses/Unauthorized",
+    "403": "#/components/responses/Forbidden",
+    "default": "#/components/responses/Error",
+}
+
+
 def test_response_codes_match_the_pages(built: Build) -> None:
-    by_id = op_by_id(built.spec)
+    """The documented codes, each with its description, plus 401, 403 and default; every
+    error response has the one error schema."""
+    spec = built.spec
+    by_id = op_by_id(spec)
+    error_schema = spec["components"]["responses"]["Error"]["content"]["application/json"]
+    assert deref(spec, error_schema["schema"])["properties"].keys() == {
+        "Error", "ErrorType", "ErrorMessage", "ErrorSource"
+    }  # fmt: skip
     for page in all_tables():
         op = by_id[page.uid]
+        codes = set(page.codes) | set(COMMON_RESPONSES)
         if "x-sogen-merged" in op:  # the merged operations' responses together
-            assert set(page.codes) <= set(op["responses"]), page.path
+            assert codes <= set(op["responses"]), page.path
         else:
-            assert sorted(op["responses"]) == sorted(set(page.codes)), page.path
+            assert sorted(op["responses"]) == sorted(codes), page.path
+        for status, ref in COMMON_RESPONSES.items():
+            if status not in page.codes:
+                assert op["responses"][status] == {"$ref": ref}, page.path
+        for status, response in op["responses"].items():
+            if status[0] in "45" and "$ref" not in response:
+                media = response["content"]["application/json"]
+                assert media["schema"] == error_schema["schema"], (page.path, status)
+                assert response["description"], (page.path, status)
 
 
 def _resolve_param(spec: Spec, param: Spec) -> Spec:

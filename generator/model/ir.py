@@ -72,6 +72,8 @@ class Property:
     description: str
     source: SourceRef
     doc_type: str = ""  # the Type cell exactly as written, for traceability
+    # null is a value it takes: a sample shows it, or the description says so ("may be null")
+    nullable: bool = False
 
 
 @dataclass(slots=True)

@@ -281,8 +281,25 @@ def properties_of(table: Table, diags: Diagnostics) -> list[Property]:
         cell = _cell(row.cells, 1)
         type_ = _type_of(cell, row.cell_ref(1), diags)
         description = clean_doc_text(_cell(row.cells, 2))
-        props.append(Property(name, type_, description, row.source, doc_type=cell))
+        props.append(
+            Property(
+                name, type_, description, row.source, doc_type=cell,
+                nullable=says_nullable(description),
+            )
+        )  # fmt: skip
     return props
+
+
+_SAYS_NULL = re.compile(
+    r"\b(?:(?:may|can|might|could|will)(?: also)? be null|otherwise null|or null|"
+    r"null (?:if|when|for)|nullable)\b",
+    re.IGNORECASE,
+)
+
+
+def says_nullable(description: str) -> bool:
+    """Whether a property's description says null is one of its values ("May be null.")."""
+    return _SAYS_NULL.search(description) is not None
 
 
 def _propose(

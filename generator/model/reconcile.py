@@ -123,7 +123,7 @@ def _check(t: TypeRef, value: JSONValue, ctx: _Context, where: str, hint: str) -
     """Return a replacement type when `value` does not fit `t`, else None (t is fine). `hint`
     names a schema made from the sample for array items no table describes."""
     if value is None or t.kind == "any":
-        return None  # every property may be null: $select nulls out the fields not asked for
+        return None  # null is recorded as evidence where it is a property's value (_check_object)
     kind = t.kind
     if kind == "binary":
         # a raw stream: whatever the sample shows (`672`, `99.99`, text) is some bytes, so it
@@ -213,11 +213,17 @@ def _check_object(schema: Schema, value: dict[str, JSONValue], ctx: _Context) ->
             if prop is None and from_samples and key.lower() not in _lower_names(schema):
                 hint = schema.name + _part(key) + "Item"
                 t = infer_type([item], ctx, f"{schema.name}.{key}", hint, derive=False)
-                prop = Property(key, t or ANY, "", ctx.sample, doc_type=SAMPLE_TYPE_CELL)
+                prop = Property(
+                    key, t or ANY, "", ctx.sample, doc_type=SAMPLE_TYPE_CELL,
+                    nullable=item is None,
+                )  # fmt: skip
                 schema.properties.append(prop)
                 by_name[key] = prop
                 continue
             if prop is None:
+                continue
+            if item is None:
+                prop.nullable = True  # the evidence the spec's nullability rests on
                 continue
             where = f"{schema.name}.{key}"
             hint = schema.name + _part(key) + "Item"
@@ -380,7 +386,14 @@ def _schema_from_sample(
         for key, items in columns.values():
             t = infer_type(items, ctx, f"{name}.{key}", name + _part(key) + "Item", False)
             schema.properties.append(
-                Property(key, t or ANY, "", ctx.sample, doc_type=SAMPLE_TYPE_CELL)
+                Property(
+                    key,
+                    t or ANY,
+                    "",
+                    ctx.sample,
+                    doc_type=SAMPLE_TYPE_CELL,
+                    nullable=any(v is None for v in items),
+                )
             )
     finally:
         ctx.depth -= 1

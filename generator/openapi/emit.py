@@ -1,7 +1,10 @@
 """Stage 3: Api -> an OpenAPI 3.0.3 or 3.1.0 document (a plain dict, in a stable key order).
 
-Every body schema is nullable: SuperOffice nulls out the fields a `$select` leaves out, and the
-samples show null for carriers. 3.0 says so with `nullable: true`, 3.1 with a "null" type.
+Nullability where it is true: a component is never nullable; a property is where the model has
+evidence (a sample shows null there, or its description says it may be null), said at the use
+site (3.0: `allOf: [$ref]` + `nullable: true`, or `nullable: true` on a scalar; 3.1: a "null"
+type or `anyOf` with `{type: "null"}`). A request body never accepts null. The Python client
+decodes null everywhere regardless (the server nulls out what a `$select` leaves out).
 """
 
 from __future__ import annotations
@@ -77,6 +80,9 @@ SHARED_PARAMETERS: dict[str, tuple[str, str, str]] = {
     ),
 }
 
+# Headers that are credentials: security schemes, not parameters of each operation.
+SECURITY_HEADERS = frozenset({"SoAppToken", "XsrfToken"})
+
 SECURITY_SCHEMES: Doc = {
     "Basic": {"type": "http", "scheme": "basic", "description": "User name and password."},
     "Bearer": {
@@ -90,18 +96,81 @@ SECURITY_SCHEMES: Doc = {
         "name": "Authorization",
         "description": "A SuperOffice ticket: `Authorization: SOTICKET <ticket>`.",
     },
+    "SoAppToken": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "SO-AppToken",
+        "description": (
+            "The application token that identifies the partner app, sent beside a Bearer token "
+            "or a ticket when calling SuperOffice Online from a server."
+        ),
+    },
+    "XsrfToken": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-XSRF-TOKEN",
+        "description": (
+            "For a browser session signed in by cookie, without an Authorization header: the "
+            "value of the XSRF-TOKEN cookie (or of the page's hidden input field), paired with "
+            "that session cookie."
+        ),
+    },
 }
+# Any one of these: each entry is a set of schemes sent together.
+SECURITY: list[JSONValue] = [
+    {"Basic": []},
+    {"Bearer": []},
+    {"Bearer": [], "SoAppToken": []},
+    {"SoTicket": []},
+    {"SoTicket": [], "SoAppToken": []},
+    {"XsrfToken": []},
+]
+
+# The JSON document SuperOffice answers errors with (the Python client's ErrorBody).
+ERROR_SCHEMA: Doc = {
+    "type": "object",
+    "description": (
+        "The error document SuperOffice answers a failed request with. Every property is "
+        "optional: proxies and older endpoints do not always send the whole document."
+    ),
+    "properties": {
+        "Error": {"description": "`true`, or a short text, depending on the server version."},
+        "ErrorType": {"type": "string", "description": "The kind of error (an exception name)."},
+        "ErrorMessage": {"type": "string", "description": "What went wrong, in words."},
+        "ErrorSource": {"type": "string", "description": "Where on the server it went wrong."},
+    },
+}
+# Responses every operation may give, besides those its page documents.
+COMMON_RESPONSES: dict[str, str] = {
+    "Unauthorized": "No valid credentials: missing, expired or refused.",
+    "Forbidden": "The credentials are valid but do not give access to this.",
+    "Error": "Any other error; the body says what went wrong.",
+}
+_COMMON_STATUS = {"401": "Unauthorized", "403": "Forbidden", "default": "Error"}
+
+
+def error_schema_name(schemas: Mapping[str, Schema]) -> str:
+    """The component name of the error document: one no page's carrier has."""
+    name = "ErrorBody"
+    while name in schemas:
+        name = "WebApi" + name
+    return name
 
 
 def emit_openapi(api: Api, version: OpenApiVersion = "3.0") -> Doc:
     emitter = _Emitter(version, api.schemas)
     paths = _paths(emitter, api.operations())
     used_shared = sorted(emitter.used_shared)
-    components: Doc = {
-        "schemas": {name: emitter.schema(s) for name, s in api.schemas.items()},
-    }
+    schemas: Doc = {name: emitter.schema(s) for name, s in api.schemas.items()}
+    schemas[emitter.error_ref.rsplit("/", 1)[1]] = ERROR_SCHEMA
+    components: Doc = {"schemas": dict(sorted(schemas.items()))}
     if used_shared:
         components["parameters"] = {k: emitter.shared_parameter(k) for k in used_shared}
+    error: Doc = {"schema": {"$ref": emitter.error_ref}}
+    components["responses"] = {
+        key: {"description": text, "content": {"application/json": error}}
+        for key, text in COMMON_RESPONSES.items()
+    }
     components["securitySchemes"] = SECURITY_SCHEMES
     return {
         "openapi": "3.0.3" if version == "3.0" else "3.1.0",
@@ -123,7 +192,7 @@ def emit_openapi(api: Api, version: OpenApiVersion = "3.0") -> Doc:
                 },
             }
         ],
-        "security": [{"Basic": []}, {"Bearer": []}, {"SoTicket": []}],
+        "security": SECURITY,
         "tags": [_tag(g) for g in api.groups],
         "paths": paths,
         "components": components,
@@ -281,16 +350,23 @@ class _Emitter:
         self.version = version
         self.schemas = schemas  # to write the examples of nested `byte` properties as they travel
         self.used_shared: set[str] = set()
+        self.error_ref = f"#/components/schemas/{error_schema_name(schemas)}"
 
     # --- types ---
 
-    def type(self, t: TypeRef, nullable: bool = True) -> Doc:
-        """The schema for a TypeRef; body values are nullable, parameters are not."""
+    def type(self, t: TypeRef, nullable: bool = False) -> Doc:
+        """The schema for a TypeRef; `nullable` where null is one of its values (see the
+        module's docstring)."""
         kind = t.kind
         if kind == "any":
             return {}
         if kind == "ref":
-            return {"$ref": f"#/components/schemas/{t.ref}"}  # component schemas are nullable
+            ref: Doc = {"$ref": f"#/components/schemas/{t.ref}"}
+            if not nullable:
+                return ref
+            if self.version == "3.0":  # 3.0 ignores siblings of $ref
+                return {"allOf": [ref], "nullable": True}
+            return {"anyOf": [ref, {"type": "null"}]}
         base: Doc
         if kind == "string":
             base = {"type": "string"}
@@ -329,20 +405,21 @@ class _Emitter:
         return schema
 
     def schema(self, s: Schema) -> Doc:
+        """A component: never nullable itself; each use says whether null may stand there."""
         out: Doc = {"type": "object"}
         if s.description:
             out["description"] = s.description
         if s.properties:
             props: Doc = {}
             for p in s.properties:
-                prop = self.type(p.type)
+                prop = self.type(p.type, nullable=p.nullable)
                 if p.description:
                     prop = self._describe(prop, p.description)
                 props[p.name] = prop
             out["properties"] = props
         else:
             out["additionalProperties"] = True
-        return self._nullable(out)
+        return out
 
     def _describe(self, schema: Doc, description: str) -> Doc:
         if "$ref" in schema and self.version == "3.0":
@@ -369,6 +446,8 @@ class _Emitter:
         names = renamed(op.path, template) if template not in (None, op.path) else {}
         params: list[JSONValue] = []
         for p in op.parameters:
+            if p.shared in SECURITY_HEADERS:
+                continue  # a credential: components.securitySchemes
             if p.location == "path" and p.name in names:
                 params.extend(self.parameter(p, name) for name in names[p.name])
             else:
@@ -377,9 +456,12 @@ class _Emitter:
             out["parameters"] = params
         if op.request_body is not None:
             out["requestBody"] = self.request_body(op.request_body, op.request_example)
-        out["responses"] = {
+        responses: Doc = {
             str(r.status): self.response(r, op.response_example) for r in op.responses
         }
+        for status, key in _COMMON_STATUS.items():
+            responses.setdefault(status, {"$ref": f"#/components/responses/{key}"})
+        out["responses"] = responses
         if names:  # the page's own template, which the client sends
             out["x-sogen-path"] = op.path
         return out
@@ -433,7 +515,9 @@ class _Emitter:
     def response(self, r: Response, example: Example | None) -> Doc:
         out: Doc = {"description": r.description or str(r.status)}
         if r.type is not None and r.status != 204:
-            media: Doc = {"schema": self.type(r.type)}
+            sample = example if example is not None and example.status == r.status else None
+            null = sample is not None and sample.has_body and sample.body is None
+            media: Doc = {"schema": self.type(r.type, nullable=null)}
             if r.type.kind == "binary":
                 pass  # the page's sample of a stream is a JSON placeholder, not its bytes
             elif example is not None and example.has_body and example.status == r.status:
@@ -443,6 +527,8 @@ class _Emitter:
                 # "string", which is not base64 and so contradicts `format: byte`.
                 media["example"] = ""
             out["content"] = {ct: dict(media) for ct in r.content_types}
+        elif r.status >= 400:
+            out["content"] = {"application/json": {"schema": {"$ref": self.error_ref}}}
         return out
 
 
