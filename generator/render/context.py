@@ -252,6 +252,9 @@ class ClientContext:
     operation_count: int = 0
     extra: dict[str, str] = field(default_factory=dict)
     group_diags: dict[str, list[Diagnostic]] = field(default_factory=dict)  # by group name
+    # the methods that take a query object: (client attribute, method, argument, model class),
+    # for the README (its top part renders from the group heads, which have no operations)
+    query_objects: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
 ERROR_CLASSES = {
@@ -321,6 +324,13 @@ def build_context(
         models=models,
         operation_count=sum(len(g.operations) for g in groups),
         group_diags=group_diags,
+        query_objects=[
+            (g.attr, op.name, p.name, p.annotation)
+            for g in groups
+            for op in g.operations
+            for p in op.query_params
+            if p.dotted
+        ],
     )
 
 
