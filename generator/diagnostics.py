@@ -37,6 +37,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SOG207": ("warning", "response code is not a number"),
     "SOG208": ("warning", "duplicate row name in a table; the first is kept"),
     "SOG209": ("error", "type cell is not a valid type expression"),
+    "SOG210": ("warning", "dotted query parameters cannot be one object; kept one by one"),
     # 3xx: samples
     "SOG301": ("warning", "sample body is not valid JSON"),
     "SOG302": ("warning", "sample http block is malformed"),
@@ -55,6 +56,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SOG405": ("warning", "response body labelled TimeZoneData (known docs defect); renamed"),
     "SOG406": ("warning", "names collide after conversion to identifiers; made unique"),
     "SOG407": ("warning", "operation has no success (2xx) response"),
+    "SOG408": ("warning", "dotted query object matches no carrier; schema made from the names"),
     # 5xx: output
     "SOG501": ("error", "emitted OpenAPI document is not valid"),
     "SOG502": ("error", "cannot write the output folder"),

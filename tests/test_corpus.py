@@ -361,6 +361,39 @@ def _resolve_param(spec: Spec, param: Spec) -> Spec:
     return param
 
 
+def _dotted_row_problem(
+    spec: Spec, params: dict[tuple[str, str], Spec], name: str, cell: str
+) -> str:
+    """A dotted query row (`a.b.c`) is a property of the deepObject parameter `a`, reached
+    through nested schemas by its segments (case-insensitively), of its row's value type; a
+    segment inside an open carrier (any properties) ends the walk."""
+    head, *segments = name.split(".")
+    param = params.get((head, "query"))
+    if param is None or param.get("style") != "deepObject" or param.get("explode") is not True:
+        return f"query parameter {name}: no deepObject parameter {head}"
+    schema = deref(spec, param["schema"])
+    for n, segment in enumerate(segments):
+        if schema.get("additionalProperties") is True and "properties" not in schema:
+            return ""  # an open carrier: the pages describe none of its properties
+        props = {k.lower(): v for k, v in schema.get("properties", {}).items()}
+        prop = props.get(segment.lower())
+        if prop is None:
+            return f"query parameter {name}: {segment!r} is not a property of {head}"
+        if n < len(segments) - 1:
+            ref = ref_name(prop)
+            if ref is None:
+                return f"query parameter {name}: {segment!r} is not an object"
+            schema = spec["components"]["schemas"][ref]
+            continue
+        want = expected_type(cell)
+        got = json_type(deref(spec, prop) if ref_name(prop) is None else {"type": "object"})
+        if "anyOf" in prop:  # 3.1: the value or null
+            got = json_type(next(s for s in prop["anyOf"] if s != {"type": "null"}))
+        if isinstance(want, tuple) and want[0] != got[0]:
+            return f"query {name} is {cell}, its property is {prop}"
+    return ""
+
+
 def test_every_query_and_path_row_is_a_parameter_with_its_type(built: Build) -> None:
     spec = built.spec
     by_id = op_by_id(spec)
@@ -377,6 +410,11 @@ def test_every_query_and_path_row_is_a_parameter_with_its_type(built: Build) -> 
             for name, cell in rows:
                 checked += 1
                 key = spec_name(own, template, name) if where == "path" else name
+                if where == "query" and "." in name:  # one row of a query object
+                    problem = _dotted_row_problem(spec, params, name, cell)
+                    if problem:
+                        problems.append(f"{page.path}: {problem}")
+                    continue
                 param = params.get((key, where))
                 if param is None:
                     problems.append(f"{page.path}: {where} parameter {name} missing")

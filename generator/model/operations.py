@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from generator.diagnostics import Diagnostics, SourceRef
 from generator.model.doctext import clean_doc_text, first_sentence, split_online_restricted
+from generator.model.dotted import QueryRow, fold_query_rows, query_value_type
 from generator.model.examples import parse_example
 from generator.model.ir import (
     ANY,
@@ -228,23 +229,28 @@ def _path_parameters(doc: PageDoc, diags: Diagnostics) -> list[Parameter]:
 
 
 def _query_parameters(doc: PageDoc, diags: Diagnostics) -> list[Parameter]:
-    params: list[Parameter] = []
     if doc.query_table is None:
-        return params
+        return []
+    rows: list[QueryRow] = []
     for name, row in _rows_once(doc.query_table, "query parameter", diags):
         description, required = _split_required(_cell(row.cells, 2))
-        type_ = _type_of(_cell(row.cells, 1), row.cell_ref(1), diags)
-        if type_.kind == "array" and type_.items is None:
-            type_ = TypeRef("array", items=TypeRef("string"))
-        if type_.kind == "ref":
-            # a carrier flattened into the query string: its value is sent as text
-            type_ = TypeRef("string")
-        params.append(
-            Parameter(
-                name, "query", type_, description, required, row.source, SHARED_QUERY.get(name)
-            )
-        )
-    return params
+        cell = _cell(row.cells, 1)
+        type_ = _type_of(cell, row.cell_ref(1), diags)
+        rows.append(QueryRow(name, type_, description, required, row.source, cell))
+    # dotted rows (`mergedTicketEntity.createdBy.associateId`) are one object parameter
+    return fold_query_rows(rows, diags, _plain_query_parameter)
+
+
+def _plain_query_parameter(row: QueryRow) -> Parameter:
+    return Parameter(
+        row.name,
+        "query",
+        query_value_type(row.type),
+        row.description,
+        row.required,
+        row.source,
+        SHARED_QUERY.get(row.name),
+    )
 
 
 def _header_parameters(doc: PageDoc, diags: Diagnostics) -> list[Parameter]:

@@ -29,6 +29,7 @@ from generator.model.ir import (
 )
 from generator.model.operations import MERGE_PATCH_MEDIA
 from generator.model.paths import path_items, renamed
+from generator.openapi.dotted import query_object_parameter
 
 OpenApiVersion = Literal["3.0", "3.1"]
 Doc = dict[str, JSONValue]
@@ -395,8 +396,8 @@ class _Emitter:
             ref: Doc = {"$ref": f"#/components/schemas/{t.ref}"}
             if not nullable:
                 return ref
-            if self.version == "3.0":  # 3.0 ignores siblings of $ref
-                return {"allOf": [ref], "nullable": True}
+            if self.version == "3.0":  # 3.0 ignores siblings of $ref; nullable needs a type
+                return {"type": "object", "allOf": [ref], "nullable": True}
             return {"anyOf": [ref, {"type": "null"}]}
         base: Doc
         if kind == "string":
@@ -502,6 +503,8 @@ class _Emitter:
         if p.shared and p.shared in SHARED_PARAMETERS:
             self.used_shared.add(p.shared)
             return {"$ref": f"#/components/parameters/{p.shared}"}
+        if p.members:  # dotted query parameters of one object
+            return query_object_parameter(p, self.type(p.type, nullable=False))
         out: Doc = {"name": name or p.name, "in": p.location}
         description = p.description
         if name is not None and name != p.name:

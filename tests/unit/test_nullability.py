@@ -54,6 +54,7 @@ def test_a_sample_null_makes_the_property_nullable_at_the_use_site_3_0() -> None
     props = _body_schema(_spec("3.0"))["properties"]
     assert props["Backup"]["allOf"] == [{"$ref": "#/components/schemas/Owner"}]
     assert props["Backup"]["nullable"] is True
+    assert props["Backup"]["type"] == "object"  # redocly: nullable needs a type beside it
     assert props["Owner"] == {
         "allOf": [{"$ref": "#/components/schemas/Owner"}],
         "description": "Who owns it",
