@@ -234,7 +234,7 @@ def ref_name(schema: Spec) -> str | None:
     if "allOf" in schema:
         schema = schema["allOf"][0]
     elif "anyOf" in schema:
-        refs = [s for s in schema["anyOf"] if s != {"type": "null"}]
+        refs = [s for s in schema["anyOf"] if "$ref" in s]
         schema = refs[0] if len(refs) == 1 else {}
     ref = schema.get("$ref")
     return ref.rsplit("/", 1)[1] if isinstance(ref, str) else None

@@ -2,8 +2,8 @@
 
 Nullability where it is true: a component is never nullable; a property is where the model has
 evidence (a sample shows null there, or its description says it may be null), said at the use
-site (3.0: `allOf: [$ref]` + `nullable: true`, or `nullable: true` on a scalar; 3.1: a "null"
-type or `anyOf` with `{type: "null"}`). A request body never accepts null. The Python client
+site (3.0: `anyOf` of the `$ref` and a schema that is only null, or `nullable: true` on a
+scalar; 3.1: a "null" type or `anyOf` with `{type: "null"}`). A request body never accepts null. The Python client
 decodes null everywhere regardless (the server nulls out what a `$select` leaves out).
 """
 
@@ -79,6 +79,9 @@ SHARED_PARAMETERS: dict[str, tuple[str, str, str]] = {
         "input field.",
     ),
 }
+
+# 3.0 has no null type: this schema accepts null and nothing else
+NULL_30: Doc = {"type": "object", "nullable": True, "enum": [None]}
 
 # Headers that are credentials: security schemes, not parameters of each operation.
 SECURITY_HEADERS = frozenset({"SoAppToken", "XsrfToken"})
@@ -396,8 +399,11 @@ class _Emitter:
             ref: Doc = {"$ref": f"#/components/schemas/{t.ref}"}
             if not nullable:
                 return ref
-            if self.version == "3.0":  # 3.0 ignores siblings of $ref; nullable needs a type
-                return {"type": "object", "allOf": [ref], "nullable": True}
+            if self.version == "3.0":
+                # 3.0.3: `nullable` only widens a `type` beside it, so `allOf: [$ref]` +
+                # `nullable` still refuses null (redocly, Spectral); a branch that is only null
+                # is valid everywhere, and generators read the pair as a nullable model
+                return {"anyOf": [ref, NULL_30]}
             return {"anyOf": [ref, {"type": "null"}]}
         base: Doc
         if kind == "string":
