@@ -3,8 +3,9 @@
 Nullability where it is true: a component is never nullable; a property is where the model has
 evidence (a sample shows null there, or its description says it may be null), said at the use
 site (3.0: `anyOf` of the `$ref` and a schema that is only null, or `nullable: true` on a
-scalar; 3.1: a "null" type or `anyOf` with `{type: "null"}`). A request body never accepts null. The Python client
-decodes null everywhere regardless (the server nulls out what a `$select` leaves out).
+scalar; 3.1: a "null" type or `anyOf` with `{type: "null"}`). A request body never accepts
+null. The Python client decodes null everywhere regardless (the server nulls out what a
+`$select` leaves out).
 """
 
 from __future__ import annotations

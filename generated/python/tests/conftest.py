@@ -85,8 +85,13 @@ class Harness:
         self.example = ""
 
     def prefer(self, request: httpx.Request) -> None:
+        # live mode: an error the test expects is asked for (an operation whose page documents
+        # only errors would otherwise get the spec's `default` response, as a success)
+        wanted = [f"code={self.status}"] if self.status >= 400 else []
         if self.example:
-            request.headers["Prefer"] = f"example={self.example}"
+            wanted.append(f"example={self.example}")
+        if wanted:
+            request.headers["Prefer"] = ", ".join(wanted)
 
     def respond(
         self, status: int, json_body: JSONValue = None, *, content: bytes | None = None
