@@ -104,6 +104,8 @@ def _options(args: argparse.Namespace, config: Config) -> pipeline.Options:
         package=getattr(args, "package", None) or config.package or "superoffice_webapi",
         version=getattr(args, "package_version", None) or config.version or "0.1.0",
         templates=getattr(args, "templates", None) or config.templates,
+        contact=config.contact,
+        license=config.license,
         cache_dir=args.cache_dir,
         use_cache=not args.no_cache,
     )

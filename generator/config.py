@@ -8,6 +8,14 @@
     openapi = "3.0"
     templates = "my-templates"  # files here override templates/python/ one by one
 
+    [tool.sogen.contact]        # the spec's info.contact (any of name, url, email)
+    name = "SuperOffice developer documentation"
+    url = "https://docs.superoffice.com"
+
+    [tool.sogen.license]        # the spec's info.license (name, and url or identifier)
+    name = "Proprietary"
+    url = "https://example.com/terms"
+
 Relative paths are relative to the file that sets them.
 """
 
@@ -20,7 +28,13 @@ from pathlib import Path
 
 from generator.diagnostics import Diagnostics, SourceRef
 
-KEYS = frozenset({"inputs", "out", "package", "version", "openapi", "templates"})
+KEYS = frozenset(
+    {"inputs", "out", "package", "version", "openapi", "templates", "contact", "license"}
+)
+# The fields of the spec's info objects that configuration may give (OpenAPI 3.0 and 3.1)
+INFO_FIELDS = {"contact": ("name", "url", "email"), "license": ("name", "url", "identifier")}
+_URL = re.compile(r"^https?://[^\s]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 PACKAGE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,60}$")
 VERSION = re.compile(r"^[0-9]+(\.[0-9]+){0,4}([a-z0-9.+-]{0,20})$")
 
@@ -34,6 +48,9 @@ class Config:
     version: str | None = None
     openapi: str | None = None
     templates: Path | None = None
+    # info.contact and info.license: (field, value) pairs in INFO_FIELDS order
+    contact: tuple[tuple[str, str], ...] = ()
+    license: tuple[tuple[str, str], ...] = ()
 
 
 def find_config(start: Path) -> Path | None:
@@ -86,7 +103,7 @@ def load_config(path: Path | None, diags: Diagnostics) -> Config:
 
 def _line_of_key(text: str, key: str, where: SourceRef) -> SourceRef:
     for number, line in enumerate(text.splitlines(), 1):
-        if re.match(rf"\s*{re.escape(key)}\s*=", line):
+        if re.match(rf"\s*({re.escape(key)}\s*=|\[(tool\.sogen\.)?{re.escape(key)}\])", line):
             return where.at(number, line.index(key) + 1)
     return where
 
@@ -98,6 +115,8 @@ def _set(config: Config, key: str, value: object, base: Path) -> str | None:
             return "must be a path or a list of paths"
         config.inputs = [base / str(v) for v in items]
         return None
+    if key in INFO_FIELDS:
+        return _set_info(config, key, value)
     if not isinstance(value, str):
         return "must be a string"
     if key == "out":
@@ -116,4 +135,35 @@ def _set(config: Config, key: str, value: object, base: Path) -> str | None:
         if value not in ("3.0", "3.1"):
             return 'must be "3.0" or "3.1"'
         config.openapi = value
+    return None
+
+
+def _set_info(config: Config, key: str, value: object) -> str | None:
+    fields = INFO_FIELDS[key]
+    if not isinstance(value, dict):
+        return f"must be a table with {', '.join(fields)}"
+    unknown = sorted(set(value) - set(fields))
+    if unknown:
+        return f"unknown field {unknown[0]!r} (it takes {', '.join(fields)})"
+    pairs: list[tuple[str, str]] = []
+    for name in fields:
+        given = value.get(name)
+        if given is None:
+            continue
+        if not isinstance(given, str) or not given.strip():
+            return f"{name} must be a non-empty string"
+        if name == "url" and not _URL.match(given):
+            return "url must be an http(s) URL"
+        if name == "email" and not _EMAIL.match(given):
+            return "email must be an e-mail address"
+        pairs.append((name, given))
+    if key == "license":
+        names = {n for n, _ in pairs}
+        if "name" not in names:
+            return "a license needs its name"
+        if {"url", "identifier"} <= names:
+            return "give the license's url or its identifier, not both"
+    if key == "contact" and not pairs:
+        return "give at least one of name, url, email"
+    setattr(config, key, tuple(pairs))
     return None

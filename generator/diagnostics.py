@@ -37,12 +37,14 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SOG207": ("warning", "response code is not a number"),
     "SOG208": ("warning", "duplicate row name in a table; the first is kept"),
     "SOG209": ("error", "type cell is not a valid type expression"),
+    "SOG210": ("warning", "dotted query parameters cannot be one object; kept one by one"),
     # 3xx: samples
     "SOG301": ("warning", "sample body is not valid JSON"),
     "SOG302": ("warning", "sample http block is malformed"),
     "SOG303": ("warning", "sample contradicts the page's tables; the schema was widened"),
     "SOG304": ("warning", "sample is an include of another file; not available"),
     "SOG305": ("warning", "array item type unknown: not in the table nor the sample"),
+    "SOG306": ("warning", "sample value breaks its type's format; the spec's example is repaired"),
     # 4xx: the model across pages
     "SOG401": ("error", "two pages have the same uid"),
     "SOG402": ("error", "two operations have the same method and path"),
@@ -54,6 +56,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SOG405": ("warning", "response body labelled TimeZoneData (known docs defect); renamed"),
     "SOG406": ("warning", "names collide after conversion to identifiers; made unique"),
     "SOG407": ("warning", "operation has no success (2xx) response"),
+    "SOG408": ("warning", "dotted query object matches no carrier; schema made from the names"),
     # 5xx: output
     "SOG501": ("error", "emitted OpenAPI document is not valid"),
     "SOG502": ("error", "cannot write the output folder"),

@@ -58,6 +58,9 @@ class Options:
     package: str = "superoffice_webapi"
     version: str = "0.1.0"
     templates: Path | None = None
+    # the spec's info.contact and info.license, from configuration
+    contact: tuple[tuple[str, str], ...] = ()
+    license: tuple[tuple[str, str], ...] = ()
     progress: Progress | None = None
     cache_dir: Path | None = None  # None: the default cache folder
     use_cache: bool = True
@@ -351,7 +354,7 @@ def _emit_all(
     reuse: Callable[[str, str], bool] | None,
     state: StateWriter | None,
 ) -> None:
-    from generator.openapi.emit import emit_openapi
+    from generator.openapi.emit import Info, emit_openapi
     from generator.openapi.incremental import PendingValidation
     from generator.openapi.serialize import to_doc_texts
 
@@ -365,7 +368,8 @@ def _emit_all(
         return kept
 
     clock = _Clock(outcome.timings)
-    doc = emit_openapi(api, options.openapi_version)
+    info = Info(dict(options.contact), dict(options.license))
+    doc = emit_openapi(api, options.openapi_version, info)
     clock.lap("openapi")
     reported = len(outcome.diags.items)
     texts = to_doc_texts(doc, cache)
@@ -383,7 +387,7 @@ def _emit_all(
         doc,
         str(options.out / "openapi.yaml"),
         cache,
-        lambda: emit_openapi(api, options.openapi_version),
+        lambda: emit_openapi(api, options.openapi_version, info),
     )
     del doc
     clock.lap("validate")
@@ -441,6 +445,7 @@ def _config(options: Options) -> str:
         code_version(),
         templates_version(options.templates),
         repr((options.openapi_version, options.with_client, options.package, options.version)),
+        repr((options.contact, options.license)),
         repr(options.strict),
     )
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from generator.cli import main
 
@@ -139,6 +140,47 @@ def test_config_file_sets_defaults_and_flags_win(specs: Path, tmp_path: Path) ->
     assert (out_dir / "python" / "so_client" / "agents" / "chat.py").exists()
     assert run("build", "-q", "--openapi", "3.0", "-o", "flag-out", cwd=project)[0] == 0
     assert (project / "flag-out" / "openapi.yaml").read_text().startswith("openapi: 3.0.3")
+
+
+def test_config_gives_the_spec_its_contact_and_license(specs: Path, tmp_path: Path) -> None:
+    (tmp_path / "sogen.toml").write_text(
+        f'inputs = ["{specs.as_posix()}"]\nout = "o"\nopenapi = "3.1"\n'
+        '[contact]\nname = "Team"\nemail = "team@example.com"\n'
+        '[license]\nname = "Apache 2.0"\nidentifier = "Apache-2.0"\n'
+    )
+    assert run("build", "-q", cwd=tmp_path)[0] == 0
+    info = yaml.safe_load((tmp_path / "o" / "openapi.yaml").read_text())["info"]
+    assert info["contact"] == {"name": "Team", "email": "team@example.com"}
+    assert info["license"] == {"name": "Apache 2.0", "identifier": "Apache-2.0"}
+    # 3.0 has no license identifier; the rest stays
+    assert run("build", "-q", "--openapi", "3.0", "-o", "o30", cwd=tmp_path)[0] == 0
+    info = yaml.safe_load((tmp_path / "o30" / "openapi.yaml").read_text())["info"]
+    assert info["license"] == {"name": "Apache 2.0"}
+    # changed configuration, changed spec (the build cache keys on it)
+    (tmp_path / "sogen.toml").write_text(
+        f'inputs = ["{specs.as_posix()}"]\nout = "o"\nopenapi = "3.1"\n'
+    )
+    assert run("build", "-q", cwd=tmp_path)[0] == 0
+    info = yaml.safe_load((tmp_path / "o" / "openapi.yaml").read_text())["info"]
+    assert "contact" not in info and "license" not in info
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('[contact]\nname = "x"\nphone = "1"\n', "unknown field 'phone'"),
+        ('[contact]\nurl = "ftp://x"\n', "url must be an http(s) URL"),
+        ('[license]\nurl = "https://x"\n', "a license needs its name"),
+        ("contact = 3\n", "must be a table"),
+    ],
+)
+def test_bad_contact_or_license_is_a_located_usage_error(
+    tmp_path: Path, table: str, message: str
+) -> None:
+    (tmp_path / "sogen.toml").write_text('out = "x"\n' + table)
+    code, _, err = run("lint", cwd=tmp_path)
+    assert code == 2
+    assert "sogen.toml:2:" in err and message in err and "[SOG903]" in err
 
 
 def test_bad_config_is_a_located_usage_error(tmp_path: Path) -> None:

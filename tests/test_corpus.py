@@ -22,6 +22,8 @@ from pagekit import COUNTS, need_corpus, run_cli
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from tests.support.spec_examples import example_failures
+
 Spec = dict[str, Any]
 
 
@@ -227,8 +229,13 @@ def deref(spec: Spec, schema: Spec) -> Spec:
 
 
 def ref_name(schema: Spec) -> str | None:
+    """The component a schema refers to, also where a use site adds null (3.0 `allOf` +
+    `nullable`, 3.1 `anyOf` with `{type: null}`)."""
     if "allOf" in schema:
         schema = schema["allOf"][0]
+    elif "anyOf" in schema:
+        refs = [s for s in schema["anyOf"] if "$ref" in s]
+        schema = refs[0] if len(refs) == 1 else {}
     ref = schema.get("$ref")
     return ref.rsplit("/", 1)[1] if isinstance(ref, str) else None
 
@@ -314,20 +321,77 @@ def test_spec_passes_openapi_spec_validator(built: Build) -> None:
     assert errors == []
 
 
+# every operation may answer these, documented or not (components.responses)
+COMMON_RESPONSES = {
+    "401": "#/components/responses/Unauthorized",
+    "403": "#/components/responses/Forbidden",
+    "default": "#/components/responses/Error",
+}
+
+
 def test_response_codes_match_the_pages(built: Build) -> None:
-    by_id = op_by_id(built.spec)
+    """The documented codes, each with its description, plus 401, 403 and default; every
+    error response has the one error schema."""
+    spec = built.spec
+    by_id = op_by_id(spec)
+    error_schema = spec["components"]["responses"]["Error"]["content"]["application/json"]
+    assert deref(spec, error_schema["schema"])["properties"].keys() == {
+        "Error", "ErrorType", "ErrorMessage", "ErrorSource"
+    }  # fmt: skip
     for page in all_tables():
         op = by_id[page.uid]
+        codes = set(page.codes) | set(COMMON_RESPONSES)
         if "x-sogen-merged" in op:  # the merged operations' responses together
-            assert set(page.codes) <= set(op["responses"]), page.path
+            assert codes <= set(op["responses"]), page.path
         else:
-            assert sorted(op["responses"]) == sorted(set(page.codes)), page.path
+            assert sorted(op["responses"]) == sorted(codes), page.path
+        for status, ref in COMMON_RESPONSES.items():
+            if status not in page.codes:
+                assert op["responses"][status] == {"$ref": ref}, page.path
+        for status, response in op["responses"].items():
+            if status[0] in "45" and "$ref" not in response:
+                media = response["content"]["application/json"]
+                assert media["schema"] == error_schema["schema"], (page.path, status)
+                assert response["description"], (page.path, status)
 
 
 def _resolve_param(spec: Spec, param: Spec) -> Spec:
     if "$ref" in param:
         return spec["components"]["parameters"][param["$ref"].rsplit("/", 1)[1]]  # type: ignore[no-any-return]
     return param
+
+
+def _dotted_row_problem(
+    spec: Spec, params: dict[tuple[str, str], Spec], name: str, cell: str
+) -> str:
+    """A dotted query row (`a.b.c`) is a property of the deepObject parameter `a`, reached
+    through nested schemas by its segments (case-insensitively), of its row's value type; a
+    segment inside an open carrier (any properties) ends the walk."""
+    head, *segments = name.split(".")
+    param = params.get((head, "query"))
+    if param is None or param.get("style") != "deepObject" or param.get("explode") is not True:
+        return f"query parameter {name}: no deepObject parameter {head}"
+    schema = deref(spec, param["schema"])
+    for n, segment in enumerate(segments):
+        if schema.get("additionalProperties") is True and "properties" not in schema:
+            return ""  # an open carrier: the pages describe none of its properties
+        props = {k.lower(): v for k, v in schema.get("properties", {}).items()}
+        prop = props.get(segment.lower())
+        if prop is None:
+            return f"query parameter {name}: {segment!r} is not a property of {head}"
+        if n < len(segments) - 1:
+            ref = ref_name(prop)
+            if ref is None:
+                return f"query parameter {name}: {segment!r} is not an object"
+            schema = spec["components"]["schemas"][ref]
+            continue
+        want = expected_type(cell)
+        got = json_type(deref(spec, prop) if ref_name(prop) is None else {"type": "object"})
+        if "anyOf" in prop:  # 3.1: the value or null
+            got = json_type(next(s for s in prop["anyOf"] if s != {"type": "null"}))
+        if isinstance(want, tuple) and want[0] != got[0]:
+            return f"query {name} is {cell}, its property is {prop}"
+    return ""
 
 
 def test_every_query_and_path_row_is_a_parameter_with_its_type(built: Build) -> None:
@@ -346,6 +410,11 @@ def test_every_query_and_path_row_is_a_parameter_with_its_type(built: Build) -> 
             for name, cell in rows:
                 checked += 1
                 key = spec_name(own, template, name) if where == "path" else name
+                if where == "query" and "." in name:  # one row of a query object
+                    problem = _dotted_row_problem(spec, params, name, cell)
+                    if problem:
+                        problems.append(f"{page.path}: {problem}")
+                    continue
                 param = params.get((key, where))
                 if param is None:
                     problems.append(f"{page.path}: {where} parameter {name} missing")
@@ -528,3 +597,84 @@ def test_older_pages_build_alone_with_the_current_shape(tmp_path: Path) -> None:
             assert _shape(spec) == _shape(now_spec), page.name
             compared += 1
     COUNTS["older pages built / compared with a current page"] = f"{len(older)} / {compared}"
+
+
+def test_every_example_in_the_spec_validates_with_its_formats(built: Build) -> None:
+    """The examples the spec ships (not the pages' samples): against their schemas, formats
+    checked as Spectral and Prism check them; page values that break a format are repaired and
+    reported (SOG306)."""
+    checked, failures = example_failures(built.spec)
+    COUNTS[f"spec examples validated with formats (OpenAPI {built.spec['openapi']})"] = str(checked)
+    assert checked > 200
+    assert failures == []
+    reported = [d for d in built.diagnostics if d["code"] == "SOG306"]
+    assert reported and all(d["line"] > 0 for d in reported)
+
+
+def test_the_example_check_sees_a_broken_format() -> None:
+    spec = {
+        "openapi": "3.0.3",
+        "paths": {
+            "/x": {
+                "get": {
+                    "responses": {
+                        "200": {
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/T"},
+                                    "example": {"B": "GIF89 raw", "D": "2024-01-01T10:00:00"},
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                "T": {
+                    "type": "object",
+                    "properties": {
+                        "B": {"type": "string", "format": "byte"},
+                        "D": {"type": "string", "format": "date-time", "nullable": True},
+                    },
+                }
+            }
+        },
+    }
+    checked, failures = example_failures(spec)
+    assert checked == 1 and len(failures) == 2
+
+
+def _referenced(spec: Spec) -> set[str]:
+    """Every `#/components/<kind>/<name>` reachable from the paths and the security lists."""
+    found: set[str] = set()
+    stack: list[Any] = [spec["paths"]]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref not in found:
+                found.add(ref)
+                _, _, kind, name = ref.split("/")
+                stack.append(spec["components"][kind][name])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    for requirement in spec.get("security", []):
+        found |= {f"#/components/securitySchemes/{name}" for name in requirement}
+    return found
+
+
+def test_no_component_is_unused(built: Build) -> None:
+    spec = built.spec
+    declared = {
+        f"#/components/{kind}/{name}"
+        for kind, items in spec["components"].items()
+        for name in items
+    }
+    assert declared - _referenced(spec) == set()
+    # the credentials are security schemes, not copies on every operation
+    for _, _, op in operations(spec):
+        names = {_resolve_param(spec, p)["name"].lower() for p in op.get("parameters", [])}
+        assert not names & {"so-apptoken", "x-xsrf-token", "authorization"}, op["operationId"]

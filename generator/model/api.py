@@ -8,6 +8,7 @@ from typing import Literal
 
 from generator.diagnostics import Diagnostic, Diagnostics, SourceRef
 from generator.model.carriers import add_open_carriers, rename_type, resolve_schemas
+from generator.model.dotted import resolve_query_objects
 from generator.model.ir import ANY, Api, Group, Operation, Schema, TypeRef, without_prose
 from generator.model.operations import PageResult, Proposal, build_operation
 from generator.model.paths import path_items, renamed
@@ -68,6 +69,7 @@ def assemble_api(
     operations = [r.operation for r in results]
     _apply_renames(operations, schemas, renames)
     add_open_carriers(schemas, _referenced_carriers(operations, schemas))
+    resolve_query_objects(operations, schemas, diags)
     shapes = schema_shapes(schemas)
     for op in sorted(operations, key=lambda o: o.id):
         reconcile_operation(op, schemas, diags, shapes)

@@ -72,6 +72,8 @@ class Property:
     description: str
     source: SourceRef
     doc_type: str = ""  # the Type cell exactly as written, for traceability
+    # null is a value it takes: a sample shows it, or the description says so ("may be null")
+    nullable: bool = False
 
 
 @dataclass(slots=True)
@@ -92,6 +94,22 @@ ParamLocation = Literal["path", "query", "header"]
 
 
 @dataclass(slots=True)
+class QueryMember:
+    """One dotted query row (`mergedTicketEntity.createdBy.associateId`) folded into the object
+    parameter of its first segment (see model/dotted.py)."""
+
+    path: tuple[str, ...]  # the segments after the parameter's name, as documented
+    type: TypeRef  # as the Type cell says
+    description: str
+    required: bool
+    source: SourceRef
+    doc_type: str = ""  # the Type cell exactly as written
+    # the wire names of the properties it fills in the parameter's schema, one per segment
+    # (("CreatedBy", "AssociateId")); set when the model decides the schema
+    wire: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
 class Parameter:
     name: str  # wire name ($select, associateId, SO-Language)
     location: ParamLocation
@@ -100,6 +118,8 @@ class Parameter:
     required: bool
     source: SourceRef
     shared: str | None = None  # key of a reusable component (select, language, ...)
+    # a query object: the dotted rows it was made of (its type is the schema they fill)
+    members: list[QueryMember] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from generator.diagnostics import Diagnostics, SourceRef
 from generator.model.doctext import clean_doc_text, first_sentence, split_online_restricted
+from generator.model.dotted import QueryRow, fold_query_rows, query_value_type
 from generator.model.examples import parse_example
 from generator.model.ir import (
     ANY,
@@ -228,23 +229,28 @@ def _path_parameters(doc: PageDoc, diags: Diagnostics) -> list[Parameter]:
 
 
 def _query_parameters(doc: PageDoc, diags: Diagnostics) -> list[Parameter]:
-    params: list[Parameter] = []
     if doc.query_table is None:
-        return params
+        return []
+    rows: list[QueryRow] = []
     for name, row in _rows_once(doc.query_table, "query parameter", diags):
         description, required = _split_required(_cell(row.cells, 2))
-        type_ = _type_of(_cell(row.cells, 1), row.cell_ref(1), diags)
-        if type_.kind == "array" and type_.items is None:
-            type_ = TypeRef("array", items=TypeRef("string"))
-        if type_.kind == "ref":
-            # a carrier flattened into the query string: its value is sent as text
-            type_ = TypeRef("string")
-        params.append(
-            Parameter(
-                name, "query", type_, description, required, row.source, SHARED_QUERY.get(name)
-            )
-        )
-    return params
+        cell = _cell(row.cells, 1)
+        type_ = _type_of(cell, row.cell_ref(1), diags)
+        rows.append(QueryRow(name, type_, description, required, row.source, cell))
+    # dotted rows (`mergedTicketEntity.createdBy.associateId`) are one object parameter
+    return fold_query_rows(rows, diags, _plain_query_parameter)
+
+
+def _plain_query_parameter(row: QueryRow) -> Parameter:
+    return Parameter(
+        row.name,
+        "query",
+        query_value_type(row.type),
+        row.description,
+        row.required,
+        row.source,
+        SHARED_QUERY.get(row.name),
+    )
 
 
 def _header_parameters(doc: PageDoc, diags: Diagnostics) -> list[Parameter]:
@@ -275,8 +281,25 @@ def properties_of(table: Table, diags: Diagnostics) -> list[Property]:
         cell = _cell(row.cells, 1)
         type_ = _type_of(cell, row.cell_ref(1), diags)
         description = clean_doc_text(_cell(row.cells, 2))
-        props.append(Property(name, type_, description, row.source, doc_type=cell))
+        props.append(
+            Property(
+                name, type_, description, row.source, doc_type=cell,
+                nullable=says_nullable(description),
+            )
+        )  # fmt: skip
     return props
+
+
+_SAYS_NULL = re.compile(
+    r"\b(?:(?:may|can|might|could|will)(?: also)? be null|otherwise null|or null|"
+    r"null (?:if|when|for)|nullable)\b",
+    re.IGNORECASE,
+)
+
+
+def says_nullable(description: str) -> bool:
+    """Whether a property's description says null is one of its values ("May be null.")."""
+    return _SAYS_NULL.search(description) is not None
 
 
 def _propose(
@@ -324,6 +347,7 @@ def _request_body(doc: PageDoc, result: PageResult, diags: Diagnostics) -> Body 
                 result, None, section.table, JSON_PATCH_DOC, JSON_PATCH_NAME, diags, props
             )
             type_ = TypeRef("array", items=item)
+            content = JSON_PATCH_MEDIA
         elif _describes_item_of(props, op.request_example):
             derived = name_part(op.name) + "RequestItem"
             item = _propose(result, None, section.table, "", derived, diags, props, True)
@@ -343,6 +367,9 @@ JSON_PATCH_DOC = (
     "property to change, `value` its new value."
 )
 _JSON_PATCH_NAMES = frozenset({"op", "path", "value"})
+# RFC 6902 first (what the client sends); the pages also allow an RFC 7396 merge patch
+JSON_PATCH_MEDIA = ("application/json-patch+json", "application/merge-patch+json")
+MERGE_PATCH_MEDIA = "application/merge-patch+json"
 
 
 def _is_json_patch(props: list[Property]) -> bool:

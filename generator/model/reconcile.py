@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from generator.diagnostics import Diagnostics, SourceRef
+from generator.model.formats import INT64, broken_format, integer_range, repaired
 from generator.model.ir import ANY, JSONValue, Operation, Property, Schema, TypeRef
 from generator.model.naming import name_part
 
@@ -36,6 +37,8 @@ class _Context:
     shapes: Shapes
     documented: frozenset[str]  # the carriers whose tables are on this page
     depth: int = 0
+    # (where, sample) of the format problems reported, so an array of them says it once
+    reported: set[tuple[str, SourceRef]] = field(default_factory=set)
 
 
 def schema_shapes(schemas: dict[str, Schema]) -> Shapes:
@@ -79,6 +82,7 @@ def reconcile_operation(
         if new is not None:
             _warn_top(ctx, where, op.request_body.type, new, op.request_body.source)
             op.request_body.type = new
+        _record_evidence(op.request_body.type, req.body, ctx, where)
     res = op.response_example
     if res is not None and res.has_body:
         response = next((r for r in op.responses if r.status == res.status and r.type), None)
@@ -89,6 +93,37 @@ def reconcile_operation(
             if new is not None:
                 _warn_top(ctx, where, response.type, new, response.source)
                 response.type = new
+            _record_evidence(response.type, res.body, ctx, where)
+
+
+def _record_evidence(t: TypeRef, value: JSONValue, ctx: _Context, where: str) -> None:
+    """The sample walked again along the type it ended with (recovered item types included):
+    a null where a carrier property is marks it nullable, a string that breaks its format is
+    reported. Types are not changed here."""
+    stack: list[tuple[TypeRef, JSONValue, str, int]] = [(t, value, where, 0)]
+    while stack:
+        t, value, where, depth = stack.pop()
+        if value is None or depth > 64:
+            continue
+        if t.kind in ("bytes", "datetime", "string") and isinstance(value, str):
+            _check_format(t, value, ctx, where)
+        elif t.kind == "array" and t.items is not None and isinstance(value, list):
+            stack.extend((t.items, v, where, depth + 1) for v in value)
+        elif t.kind == "map" and t.items is not None and isinstance(value, dict):
+            stack.extend((t.items, v, where, depth + 1) for v in value.values())
+        elif t.kind == "ref" and isinstance(value, dict):
+            schema = ctx.schemas.get(str(t.ref))
+            if schema is None:
+                continue
+            by_name = {p.name: p for p in schema.properties}
+            for key, item in value.items():
+                prop = by_name.get(key)
+                if prop is None:
+                    continue
+                if item is None:
+                    prop.nullable = True  # the evidence the spec's nullability rests on
+                else:
+                    stack.append((prop.type, item, f"{schema.name}.{key}", depth + 1))
 
 
 def _warn_top(ctx: _Context, what: str, old: TypeRef, new: TypeRef, source: SourceRef) -> None:
@@ -123,20 +158,33 @@ def _check(t: TypeRef, value: JSONValue, ctx: _Context, where: str, hint: str) -
     """Return a replacement type when `value` does not fit `t`, else None (t is fine). `hint`
     names a schema made from the sample for array items no table describes."""
     if value is None or t.kind == "any":
-        return None  # every property may be null: $select nulls out the fields not asked for
+        return None  # null is recorded as evidence where it is a property's value (_check_object)
     kind = t.kind
     if kind == "binary":
         # a raw stream: whatever the sample shows (`672`, `99.99`, text) is some bytes, so it
         # cannot contradict; widening would turn a download into JSON
         return None
     if kind in ("string", "bytes"):
-        return None if isinstance(value, str) else ANY
+        if not isinstance(value, str):
+            return ANY
+        _check_format(t, value, ctx, where)
+        return None
     if kind == "datetime":
         if isinstance(value, str):
-            return None if _ISO_DATETIME.match(value) else TypeRef("string")
+            if not _ISO_DATETIME.match(value):
+                return TypeRef("string")
+            _check_format(t, value, ctx, where)
+            return None
         return ANY
     if kind == "integer":
-        return None if _kind_of_value(value) == "integer" else _widen_number(value)
+        if _kind_of_value(value) != "integer":
+            return _widen_number(value)
+        assert isinstance(value, int)
+        low, high = integer_range(t) or INT64
+        if low <= value <= high:
+            return None
+        # a real value beyond the table's int32: the server's type is wider
+        return TypeRef("integer", format="int64") if INT64[0] <= value <= INT64[1] else ANY
     if kind == "number":
         return None if _kind_of_value(value) in ("integer", "number") else ANY
     if kind == "boolean":
@@ -170,6 +218,22 @@ def _check(t: TypeRef, value: JSONValue, ctx: _Context, where: str, hint: str) -
             _check_object(schema, value, ctx)
         return None
     return None
+
+
+def _check_format(t: TypeRef, value: str, ctx: _Context, where: str) -> None:
+    """A string value that breaks its type's format is reported, once per place and sample; the
+    spec ships a repaired example (formats.py)."""
+    problem = broken_format(t, value)
+    if problem is None or (where, ctx.sample) in ctx.reported:
+        return
+    ctx.reported.add((where, ctx.sample))
+    shown = value if len(value) <= 40 else value[:37] + "..."
+    ctx.diags.add(
+        "SOG306",
+        f"sample value {shown!r} of {where} {problem}; the spec's example has "
+        f"{repaired(t, value)!r} instead",
+        ctx.sample,
+    )
 
 
 def _is_dictionary_sample(schema: Schema, value: dict[str, JSONValue]) -> bool:
@@ -213,11 +277,17 @@ def _check_object(schema: Schema, value: dict[str, JSONValue], ctx: _Context) ->
             if prop is None and from_samples and key.lower() not in _lower_names(schema):
                 hint = schema.name + _part(key) + "Item"
                 t = infer_type([item], ctx, f"{schema.name}.{key}", hint, derive=False)
-                prop = Property(key, t or ANY, "", ctx.sample, doc_type=SAMPLE_TYPE_CELL)
+                prop = Property(
+                    key, t or ANY, "", ctx.sample, doc_type=SAMPLE_TYPE_CELL,
+                    nullable=item is None,
+                )  # fmt: skip
                 schema.properties.append(prop)
                 by_name[key] = prop
                 continue
             if prop is None:
+                continue
+            if item is None:
+                prop.nullable = True  # the evidence the spec's nullability rests on
                 continue
             where = f"{schema.name}.{key}"
             hint = schema.name + _part(key) + "Item"
@@ -380,7 +450,14 @@ def _schema_from_sample(
         for key, items in columns.values():
             t = infer_type(items, ctx, f"{name}.{key}", name + _part(key) + "Item", False)
             schema.properties.append(
-                Property(key, t or ANY, "", ctx.sample, doc_type=SAMPLE_TYPE_CELL)
+                Property(
+                    key,
+                    t or ANY,
+                    "",
+                    ctx.sample,
+                    doc_type=SAMPLE_TYPE_CELL,
+                    nullable=any(v is None for v in items),
+                )
             )
     finally:
         ctx.depth -= 1

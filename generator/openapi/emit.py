@@ -1,18 +1,21 @@
 """Stage 3: Api -> an OpenAPI 3.0.3 or 3.1.0 document (a plain dict, in a stable key order).
 
-Every body schema is nullable: SuperOffice nulls out the fields a `$select` leaves out, and the
-samples show null for carriers. 3.0 says so with `nullable: true`, 3.1 with a "null" type.
+Nullability where it is true: a component is never nullable; a property is where the model has
+evidence (a sample shows null there, or its description says it may be null), said at the use
+site (3.0: `anyOf` of the `$ref` and a schema that is only null, or `nullable: true` on a
+scalar; 3.1: a "null" type or `anyOf` with `{type: "null"}`). A request body never accepts
+null. The Python client decodes null everywhere regardless (the server nulls out what a
+`$select` leaves out).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
+from generator.model.formats import repaired
 from generator.model.ir import (
     Api,
     Body,
@@ -25,7 +28,9 @@ from generator.model.ir import (
     Schema,
     TypeRef,
 )
+from generator.model.operations import MERGE_PATCH_MEDIA
 from generator.model.paths import path_items, renamed
+from generator.openapi.dotted import query_object_parameter
 
 OpenApiVersion = Literal["3.0", "3.1"]
 Doc = dict[str, JSONValue]
@@ -76,6 +81,12 @@ SHARED_PARAMETERS: dict[str, tuple[str, str, str]] = {
     ),
 }
 
+# 3.0 has no null type: this schema accepts null and nothing else
+NULL_30: Doc = {"type": "object", "nullable": True, "enum": [None]}
+
+# Headers that are credentials: security schemes, not parameters of each operation.
+SECURITY_HEADERS = frozenset({"SoAppToken", "XsrfToken"})
+
 SECURITY_SCHEMES: Doc = {
     "Basic": {"type": "http", "scheme": "basic", "description": "User name and password."},
     "Bearer": {
@@ -89,18 +100,100 @@ SECURITY_SCHEMES: Doc = {
         "name": "Authorization",
         "description": "A SuperOffice ticket: `Authorization: SOTICKET <ticket>`.",
     },
+    "SoAppToken": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "SO-AppToken",
+        "description": (
+            "The application token that identifies the partner app, sent beside a Bearer token "
+            "or a ticket when calling SuperOffice Online from a server."
+        ),
+    },
+    "XsrfToken": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-XSRF-TOKEN",
+        "description": (
+            "For a browser session signed in by cookie, without an Authorization header: the "
+            "value of the XSRF-TOKEN cookie (or of the page's hidden input field), paired with "
+            "that session cookie."
+        ),
+    },
 }
+# Any one of these: each entry is a set of schemes sent together.
+SECURITY: list[JSONValue] = [
+    {"Basic": []},
+    {"Bearer": []},
+    {"Bearer": [], "SoAppToken": []},
+    {"SoTicket": []},
+    {"SoTicket": [], "SoAppToken": []},
+    {"XsrfToken": []},
+]
+
+# The JSON document SuperOffice answers errors with (the Python client's ErrorBody).
+ERROR_SCHEMA: Doc = {
+    "type": "object",
+    "description": (
+        "The error document SuperOffice answers a failed request with. Every property is "
+        "optional: proxies and older endpoints do not always send the whole document."
+    ),
+    "properties": {
+        "Error": {"description": "`true`, or a short text, depending on the server version."},
+        "ErrorType": {"type": "string", "description": "The kind of error (an exception name)."},
+        "ErrorMessage": {"type": "string", "description": "What went wrong, in words."},
+        "ErrorSource": {"type": "string", "description": "Where on the server it went wrong."},
+    },
+}
+# The other body a PATCH takes: an RFC 7396 merge patch of the entity
+MERGE_PATCH: Doc = {
+    "schema": {
+        "type": "object",
+        "additionalProperties": True,
+        "description": (
+            "A JSON Merge Patch (RFC 7396): the properties to change with their new values; "
+            "null clears one. The server turns it into JSON Patch operations."
+        ),
+    }
+}
+# Responses every operation may give, besides those its page documents.
+COMMON_RESPONSES: dict[str, str] = {
+    "Unauthorized": "No valid credentials: missing, expired or refused.",
+    "Forbidden": "The credentials are valid but do not give access to this.",
+    "Error": "Any other error; the body says what went wrong.",
+}
+_COMMON_STATUS = {"401": "Unauthorized", "403": "Forbidden", "default": "Error"}
 
 
-def emit_openapi(api: Api, version: OpenApiVersion = "3.0") -> Doc:
+def error_schema_name(schemas: Mapping[str, Schema]) -> str:
+    """The component name of the error document: one no page's carrier has."""
+    name = "ErrorBody"
+    while name in schemas:
+        name = "WebApi" + name
+    return name
+
+
+@dataclass(frozen=True)
+class Info:
+    """What the spec's `info` says beyond the pages: from configuration (sogen.toml)."""
+
+    contact: Mapping[str, str] = field(default_factory=dict)
+    license: Mapping[str, str] = field(default_factory=dict)
+
+
+def emit_openapi(api: Api, version: OpenApiVersion = "3.0", info: Info | None = None) -> Doc:
     emitter = _Emitter(version, api.schemas)
     paths = _paths(emitter, api.operations())
     used_shared = sorted(emitter.used_shared)
-    components: Doc = {
-        "schemas": {name: emitter.schema(s) for name, s in api.schemas.items()},
-    }
+    schemas: Doc = {name: emitter.schema(s) for name, s in api.schemas.items()}
+    schemas[emitter.error_ref.rsplit("/", 1)[1]] = ERROR_SCHEMA
+    components: Doc = {"schemas": dict(sorted(schemas.items()))}
     if used_shared:
         components["parameters"] = {k: emitter.shared_parameter(k) for k in used_shared}
+    error: Doc = {"schema": {"$ref": emitter.error_ref}}
+    components["responses"] = {
+        key: {"description": text, "content": {"application/json": error}}
+        for key, text in COMMON_RESPONSES.items()
+    }
     components["securitySchemes"] = SECURITY_SCHEMES
     return {
         "openapi": "3.0.3" if version == "3.0" else "3.1.0",
@@ -111,6 +204,7 @@ def emit_openapi(api: Api, version: OpenApiVersion = "3.0") -> Doc:
                 "Generated by sogen from the SuperOffice WebAPI reference pages. Agents are "
                 "`POST /api/v1/Agents/<Agent>/<Method>`; REST endpoints act on entities."
             ),
+            **_info_objects(info or Info(), version),
         },
         "servers": [
             {
@@ -122,11 +216,23 @@ def emit_openapi(api: Api, version: OpenApiVersion = "3.0") -> Doc:
                 },
             }
         ],
-        "security": [{"Basic": []}, {"Bearer": []}, {"SoTicket": []}],
+        "security": SECURITY,
         "tags": [_tag(g) for g in api.groups],
         "paths": paths,
         "components": components,
     }
+
+
+def _info_objects(info: Info, version: OpenApiVersion) -> Doc:
+    out: Doc = {}
+    if info.contact:
+        out["contact"] = dict(info.contact)
+    if info.license:
+        license_: Doc = dict(info.license)
+        if version == "3.0":
+            license_.pop("identifier", None)  # 3.1 only
+        out["license"] = license_
+    return out
 
 
 _METHOD_ORDER = {"GET": 0, "PUT": 1, "POST": 2, "PATCH": 3, "DELETE": 4}
@@ -280,16 +386,26 @@ class _Emitter:
         self.version = version
         self.schemas = schemas  # to write the examples of nested `byte` properties as they travel
         self.used_shared: set[str] = set()
+        self.error_ref = f"#/components/schemas/{error_schema_name(schemas)}"
 
     # --- types ---
 
-    def type(self, t: TypeRef, nullable: bool = True) -> Doc:
-        """The schema for a TypeRef; body values are nullable, parameters are not."""
+    def type(self, t: TypeRef, nullable: bool = False) -> Doc:
+        """The schema for a TypeRef; `nullable` where null is one of its values (see the
+        module's docstring)."""
         kind = t.kind
         if kind == "any":
             return {}
         if kind == "ref":
-            return {"$ref": f"#/components/schemas/{t.ref}"}  # component schemas are nullable
+            ref: Doc = {"$ref": f"#/components/schemas/{t.ref}"}
+            if not nullable:
+                return ref
+            if self.version == "3.0":
+                # 3.0.3: `nullable` only widens a `type` beside it, so `allOf: [$ref]` +
+                # `nullable` still refuses null (redocly, Spectral); a branch that is only null
+                # is valid everywhere, and generators read the pair as a nullable model
+                return {"anyOf": [ref, NULL_30]}
+            return {"anyOf": [ref, {"type": "null"}]}
         base: Doc
         if kind == "string":
             base = {"type": "string"}
@@ -328,20 +444,21 @@ class _Emitter:
         return schema
 
     def schema(self, s: Schema) -> Doc:
+        """A component: never nullable itself; each use says whether null may stand there."""
         out: Doc = {"type": "object"}
         if s.description:
             out["description"] = s.description
         if s.properties:
             props: Doc = {}
             for p in s.properties:
-                prop = self.type(p.type)
+                prop = self.type(p.type, nullable=p.nullable)
                 if p.description:
                     prop = self._describe(prop, p.description)
                 props[p.name] = prop
             out["properties"] = props
         else:
             out["additionalProperties"] = True
-        return self._nullable(out)
+        return out
 
     def _describe(self, schema: Doc, description: str) -> Doc:
         if "$ref" in schema and self.version == "3.0":
@@ -368,6 +485,8 @@ class _Emitter:
         names = renamed(op.path, template) if template not in (None, op.path) else {}
         params: list[JSONValue] = []
         for p in op.parameters:
+            if p.shared in SECURITY_HEADERS:
+                continue  # a credential: components.securitySchemes
             if p.location == "path" and p.name in names:
                 params.extend(self.parameter(p, name) for name in names[p.name])
             else:
@@ -376,9 +495,12 @@ class _Emitter:
             out["parameters"] = params
         if op.request_body is not None:
             out["requestBody"] = self.request_body(op.request_body, op.request_example)
-        out["responses"] = {
+        responses: Doc = {
             str(r.status): self.response(r, op.response_example) for r in op.responses
         }
+        for status, key in _COMMON_STATUS.items():
+            responses.setdefault(status, {"$ref": f"#/components/responses/{key}"})
+        out["responses"] = responses
         if names:  # the page's own template, which the client sends
             out["x-sogen-path"] = op.path
         return out
@@ -388,6 +510,8 @@ class _Emitter:
         if p.shared and p.shared in SHARED_PARAMETERS:
             self.used_shared.add(p.shared)
             return {"$ref": f"#/components/parameters/{p.shared}"}
+        if p.members:  # dotted query parameters of one object
+            return query_object_parameter(p, self.type(p.type, nullable=False))
         out: Doc = {"name": name or p.name, "in": p.location}
         description = p.description
         if name is not None and name != p.name:
@@ -422,7 +546,9 @@ class _Emitter:
         out: Doc = {}
         if body.description:
             out["description"] = body.description
-        out["content"] = {ct: dict(media) for ct in body.content_types}
+        out["content"] = {
+            ct: MERGE_PATCH if ct == MERGE_PATCH_MEDIA else dict(media) for ct in body.content_types
+        }
         out["required"] = body.required
         out["x-codegen-request-body-name"] = body.name
         return out
@@ -430,7 +556,9 @@ class _Emitter:
     def response(self, r: Response, example: Example | None) -> Doc:
         out: Doc = {"description": r.description or str(r.status)}
         if r.type is not None and r.status != 204:
-            media: Doc = {"schema": self.type(r.type)}
+            sample = example if example is not None and example.status == r.status else None
+            null = sample is not None and sample.has_body and sample.body is None
+            media: Doc = {"schema": self.type(r.type, nullable=null)}
             if r.type.kind == "binary":
                 pass  # the page's sample of a stream is a JSON placeholder, not its bytes
             elif example is not None and example.has_body and example.status == r.status:
@@ -440,10 +568,9 @@ class _Emitter:
                 # "string", which is not base64 and so contradicts `format: byte`.
                 media["example"] = ""
             out["content"] = {ct: dict(media) for ct in r.content_types}
+        elif r.status >= 400:
+            out["content"] = {"application/json": {"schema": {"$ref": self.error_ref}}}
         return out
-
-
-_BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
 
 
 def wire_example(
@@ -453,8 +580,8 @@ def wire_example(
     content itself ("GIF89....File contents as raw bytes..."), also in carriers (an attachment's
     `Stream`); such a sample is sent encoded, so the example conforms to `format: byte`; a
     stream's sample is its text. Everything else is kept as written."""
-    if t.kind == "bytes" and isinstance(value, str) and not _is_base64(value):
-        return base64.b64encode(value.encode("utf-8")).decode("ascii")
+    if t.kind in ("bytes", "datetime", "string"):
+        return repaired(t, value)  # a value that breaks its format: SOG306
     if t.kind == "binary" and not isinstance(value, str):
         # a stream's sample is its bytes: `99.99` is the text 99.99, not a JSON number
         return json.dumps(value)
@@ -471,13 +598,3 @@ def wire_example(
                 for k, v in value.items()
             }
     return value
-
-
-def _is_base64(text: str) -> bool:
-    if not _BASE64.fullmatch(text):
-        return False
-    try:
-        base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    return True

@@ -73,6 +73,17 @@ def _mask(value: JSONValue, key: str = "") -> JSONValue:
     return value
 
 
+def _stub_refs(value: JSONValue) -> JSONValue:
+    if isinstance(value, dict):
+        ref = value.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            return {**value, "$ref": _STUB}
+        return {k: _stub_refs(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_stub_refs(v) for v in value]
+    return value
+
+
 def _mask_example(example: JSONValue) -> JSONValue:
     if not isinstance(example, dict):
         return example
@@ -141,7 +152,8 @@ def split_units(doc: Doc) -> list[tuple[str, Doc]]:
     components = components if isinstance(components, dict) else {}
     schemas = components.get("schemas")
     schemas = schemas if isinstance(schemas, dict) else {}
-    shared = {k: v for k, v in components.items() if k != "schemas"}
+    # the other components travel whole; their schema references point at the stub
+    shared = {k: _stub_refs(v) for k, v in components.items() if k != "schemas"}
     # tags are validated in batches of their own: the OAS schema says `uniqueItems`, which
     # jsonschema checks pairwise (quadratic), and the model keeps tag names unique anyway
     head = {k: v for k, v in doc.items() if k not in ("paths", "components", "tags")}
@@ -199,7 +211,8 @@ def _errors(unit: Doc) -> list[str]:
             found.append(f"invalid OpenAPI at #/{pointer}: {message[:300]}")
         return found
     except Exception as exc:  # the validator failing is reported, never a traceback
-        return [f"OpenAPI validation could not run: {exc}"]
+        text = " ".join(str(exc).split())
+        return [f"OpenAPI validation could not run: {text[:300]}"]
 
 
 def _errors_of_units(units: list[Doc]) -> list[list[str]]:

@@ -49,7 +49,9 @@ CALL_OPTIONS = ("select", "language", "culture", "time_zone", "max_retries", "ti
 # the method body's own names: its locals and the helpers it calls (a parameter `model` would
 # shadow the codec `model(...)` the body uses)
 METHOD_LOCALS = frozenset({"self", "body", "response", "query", "headers"})
-METHOD_HELPERS = CODEC_HELPERS | frozenset({"encode_body", "parse_response", "datetime"})
+METHOD_HELPERS = CODEC_HELPERS | frozenset(
+    {"encode_body", "parse_response", "datetime", "query_object"}
+)
 METHOD_RESERVED = METHOD_LOCALS | METHOD_HELPERS | frozenset(CALL_OPTIONS)
 
 
@@ -86,6 +88,9 @@ class ParamView:
     description: str
     codec: str = ""  # for body fields
     attr: str = ""  # for body fields: the wrapper model's attribute
+    # a query object (dotted query parameters): the runtime sends the model as
+    # `wire.Property=value` pairs (query_object)
+    dotted: bool = False
 
 
 @dataclass
@@ -114,6 +119,9 @@ class TestView:
     # the spec's name for this operation's response example when it shares the spec's operation
     # with others (the live harness asks a mock server for it: `Prefer: example=<name>`)
     example_name: str = ""
+    # schemas whose classes the test builds besides those the method names (nested models of a
+    # query object)
+    models: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -162,6 +170,7 @@ CODEC_NAMES = (
     "map_of",
     "model",
     "nullable",
+    "query_object",
 )
 
 
@@ -243,6 +252,9 @@ class ClientContext:
     operation_count: int = 0
     extra: dict[str, str] = field(default_factory=dict)
     group_diags: dict[str, list[Diagnostic]] = field(default_factory=dict)  # by group name
+    # the methods that take a query object: (client attribute, method, argument, model class),
+    # for the README (its top part renders from the group heads, which have no operations)
+    query_objects: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
 ERROR_CLASSES = {
@@ -312,6 +324,13 @@ def build_context(
         models=models,
         operation_count=sum(len(g.operations) for g in groups),
         group_diags=group_diags,
+        query_objects=[
+            (g.attr, op.name, p.name, p.annotation)
+            for g in groups
+            for op in g.operations
+            for p in op.query_params
+            if p.dotted
+        ],
     )
 
 
@@ -481,11 +500,13 @@ def _group_view(
     test_kinds = " ".join(op.test.expect for op in ops)
     test_words = free_words(tests)
     model_imports = sorted((modules[r], class_names[r]) for r in refs)
+    test_refs = refs | {r for op in ops for r in op.test.models}
+    test_candidates = sorted((modules[r], class_names[r]) for r in test_refs)
     return GroupView(
         codec_imports=names_in(code, CODEC_NAMES),
         http_imports=["AsyncTransportClient", "SyncTransportClient"]
         + (["parse_response"] if any(op.return_kind == "json" for op in ops) else []),
-        test_model_imports=[(m, c) for m, c in model_imports if names_in(tests, [c], test_words)],
+        test_model_imports=[(m, c) for m, c in test_candidates if names_in(tests, [c], test_words)],
         test_imports=(["pytest", "APIStatusError"] if "error" in test_kinds else [])
         + names_in(tests, ["WireDateTime", "datetime"], test_words),
         attr=attr,
@@ -523,6 +544,8 @@ def _op_code(op: OperationView) -> str:
     """The annotations and codec expressions a method's code will contain."""
     parts = [p.annotation for p in op.params] + [op.returns, op.return_codec]
     parts += [f.annotation for f in op.body_fields]
+    if any(p.dotted for p in op.params):
+        parts.append("query_object")
     if op.body_fields:
         parts.append("UNSET Unset")
     if op.body_param is not None and op.body_kind in ("model", "json"):
@@ -552,6 +575,12 @@ def _operation_view(
     for p in op.parameters:
         if p.shared:
             continue  # $select and the language headers are call options on every method
+        if p.members and p.type.kind == "ref":
+            params.append(
+                _query_object_view(p, namer.add(p.name, p.source, p.location), class_names)
+            )
+            refs.add(str(p.type.ref))
+            continue
         param = ParamView(
             namer.add(p.name, p.source, p.location),
             p.name,
@@ -605,6 +634,8 @@ def _operation_view(
             refs |= pt.models
             uses_dt = uses_dt or pt.uses_datetime
             body_kind = "model" if t.kind == "ref" else "json"
+            if body.content_types[0] != "application/json":
+                content_type = body.content_types[0]  # application/json-patch+json
             body_param = ParamView(
                 namer.add(body.name, body.source, "body"),
                 body.name,
@@ -665,8 +696,25 @@ def _operation_view(
         has_select=any(p.shared == "Select" for p in op.parameters),
         source=str(op.source),
     )
-    view.test = _test_view(op, view, schemas, class_names)
+    view.test = _test_view(op, view, schemas, class_names, field_names)
     return view, refs, uses_dt
+
+
+def _query_object_view(p: Parameter, name: str, class_names: dict[str, str]) -> ParamView:
+    """The one argument of a query object: a model, sent as dotted query pairs."""
+    cls = class_names[str(p.type.ref)]
+    count = len(p.members)
+    return ParamView(
+        name,
+        p.name,
+        p.location,
+        cls,
+        p.required,
+        f"The `{p.name}` object, sent as dotted query pairs: `{p.name}.<Property>=value` for "
+        "each property that is set, with the model's wire names, nested models with further "
+        f"dots (the page lists it as {count} dotted query parameter{'' if count == 1 else 's'}).",
+        dotted=True,
+    )
 
 
 # --- generated tests: arguments and expectations from the page's samples ---
@@ -742,7 +790,11 @@ def _param_value(p: Parameter, sample: str | None) -> tuple[str, str]:
 
 
 def _test_view(
-    op: Operation, view: OperationView, schemas: Mapping[str, Schema], class_names: dict[str, str]
+    op: Operation,
+    view: OperationView,
+    schemas: Mapping[str, Schema],
+    class_names: dict[str, str],
+    field_names: dict[str, dict[str, str]],
 ) -> TestView:
     args: list[TestArg] = []
     req = op.request_example
@@ -751,11 +803,24 @@ def _test_view(
     query: list[tuple[str, str]] = []
     headers: list[tuple[str, str]] = []
     by_wire = {(p.location, p.wire): p for p in view.params}
+    test_models: set[str] = set()
     for p in op.parameters:
         pv = by_wire.get((p.location, p.name))
         if pv is None:
             continue
-        if p.location == "path":
+        if pv.dotted:
+            documented = {m.wire[:n] for m in p.members for n in range(1, len(m.wire) + 1)}
+            sample = _object_sample(
+                str(p.type.ref), (), documented, schemas, class_names, field_names, 0
+            )
+            if sample is not None:
+                expr, pairs, used = sample
+                args.append(TestArg(pv.name, expr))
+                query.extend((f"{p.name}.{key}", value) for key, value in pairs)
+                test_models |= used
+            elif p.required:
+                args.append(TestArg(pv.name, class_names[str(p.type.ref)] + "()"))
+        elif p.location == "path":
             expr, wire = _param_value(p, path_samples.get(p.name))
             args.append(TestArg(pv.name, expr))
             path = path.replace("{" + p.name + "}", quote(wire, safe=""))
@@ -857,7 +922,68 @@ def _test_view(
         expected_value=expected_value,
         from_sample=from_sample,
         example_name=example_name,
+        models=sorted(test_models),
     )
+
+
+_SCALARS = frozenset({"string", "integer", "number", "boolean", "datetime", "enum"})
+
+
+def _object_sample(
+    schema_name: str,
+    path: tuple[str, ...],
+    documented: set[tuple[str, ...]],
+    schemas: Mapping[str, Schema],
+    class_names: dict[str, str],
+    field_names: dict[str, dict[str, str]],
+    depth: int,
+) -> tuple[str, list[tuple[str, str]], set[str]] | None:
+    """A model of a query object for its generated test: the first documented property of each
+    kind (text, number, date-time, list of values, nested model ...), and the query pairs the
+    client must send for it, in the model's order. None when no documented property has a
+    value to give."""
+    schema = schemas.get(schema_name)
+    if schema is None:
+        return None
+    kinds: set[str] = set()
+    parts: list[str] = []
+    pairs: list[tuple[str, str]] = []
+    used = {schema_name}
+    for prop in schema.properties:
+        where = (*path, prop.name)
+        if where not in documented:
+            continue
+        t = prop.type
+        attr = field_names[schema_name][prop.name]
+        if t.kind in _SCALARS and t.kind not in kinds:
+            kinds.add(t.kind)
+            expr, wire = _synth_value(t, prop.name)
+            parts.append(f"{attr}={expr}")
+            pairs.append((prop.name, wire))
+        elif (
+            t.kind == "array"
+            and t.items is not None
+            and t.items.kind in _SCALARS
+            and "array" not in kinds
+        ):
+            kinds.add("array")
+            first, first_wire = _synth_value(t.items, prop.name)
+            second, second_wire = _synth_value(t.items, prop.name + "2")
+            parts.append(f"{attr}=[{first}, {second}]")
+            pairs += [(prop.name, first_wire), (prop.name, second_wire)]
+        elif t.kind == "ref" and "ref" not in kinds and depth < 2:
+            inner = _object_sample(
+                str(t.ref), where, documented, schemas, class_names, field_names, depth + 1
+            )
+            if inner is not None:
+                kinds.add("ref")
+                expr, inner_pairs, inner_used = inner
+                parts.append(f"{attr}={expr}")
+                pairs += [(f"{prop.name}.{key}", value) for key, value in inner_pairs]
+                used |= inner_used
+    if not parts:
+        return None
+    return f"{class_names[schema_name]}({', '.join(parts)})", pairs, used
 
 
 def _py_expr(codec: str, value: JSONValue) -> str:

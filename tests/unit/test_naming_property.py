@@ -4,8 +4,9 @@ generated method compiles and sends every one of them under its wire name.
 Each example writes one REST PUT page whose parameters and body properties are drawn from a pool
 of names that collide after snake-casing (`Id`/`id`/`ID`), with Python keywords and builtins, with
 the method's own keyword arguments (`select`, `timeout`, ...) and with the codec helpers the module
-imports, and dotted query names (`merged.ticketId`). The package is built by the CLI, imported, and
-called with a recording transport.
+imports, and dotted query names (`merged.ticketId`: those of one prefix are one object argument, a
+model, sent as dotted pairs). The package is built by the CLI, imported, and called with a
+recording transport.
 """
 
 from __future__ import annotations
@@ -154,8 +155,17 @@ def test_colliding_wire_names_compile_and_are_all_sent(
         args = func.args
         params = [a.arg for a in args.args[1:] + args.kwonlyargs]
         assert len(params) == len(set(params))
-        # a distinct value per argument, so a value sent under the wrong wire name shows
-        values = {name: f"v{n}" for n, name in enumerate(params)}
+        # a distinct value per argument (per attribute of a query object's model), so a value
+        # sent under the wrong wire name shows
+        values: dict[str, Any] = {}
+        for n, arg in enumerate(args.args[1:] + args.kwonlyargs):
+            annotation = ast.unparse(arg.annotation) if arg.annotation is not None else ""
+            model_cls = getattr(module, annotation.split("|")[0].strip(), None)
+            if isinstance(model_cls, type) and hasattr(model_cls, "__wire__"):
+                attrs = {f.attr: f"v{n}.{k}" for k, f in enumerate(model_cls.__wire__)}
+                values[arg.arg] = model_cls(**attrs)
+            else:
+                values[arg.arg] = f"v{n}"
         recorder = Recorder()
         with contextlib.suppress(_Sent):
             getattr(cls(recorder), func.name)(**values)

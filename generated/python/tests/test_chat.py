@@ -30,7 +30,7 @@ def test_add_chat_message(harness: Harness) -> None:
         "/api/v1/Agents/Chat/AddChatMessage",
         [],
         json_body={"ChatSessionId": 403, "Message": None},
-        has_json=True,
+        json_type="application/json",
     )
     if harness.live:
         harness.check_live()

@@ -26,7 +26,7 @@ def test_send_system_message(harness: Harness) -> None:
             "Expire": "2007-09-25T17:54:02.9452152+02:00",
             "Type": "Error",
         },
-        has_json=True,
+        json_type="application/json",
     )
     if harness.live:
         harness.check_live()

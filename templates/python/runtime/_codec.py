@@ -50,6 +50,7 @@ __all__ = [
     "map_of",
     "model",
     "nullable",
+    "query_object",
 ]
 
 JSONValue: TypeAlias = (
@@ -420,6 +421,64 @@ def encode_query_value(value: object) -> str | list[str] | None:
         items = (_query_scalar(item) for item in value)
         return [item for item in items if item is not None]
     return _query_scalar(value)
+
+
+def query_object(name: str, value: object) -> dict[str, str | list[str]]:
+    """An object sent in the query string as dotted pairs, the form ASP.NET binds.
+
+    A model gives ``name.Wire=value`` for each attribute that is set (UNSET and
+    None are left out, unknown fields from ``additional_properties`` too), a
+    nested model ``name.Wire.Inner=value``, a list of values one pair per item
+    under one name, a list of models or lists ``name.Wire[0].Inner=value``, a
+    dictionary ``name.Wire[key]=value``.  Values are written as any query value
+    (true/false, numbers, ISO 8601 date-times).  Returns the pairs by name, in
+    the model's order, ready to merge into a ``query`` mapping.
+    """
+    out: dict[str, str | list[str]] = {}
+    _flatten_query(name, value, out, 0)
+    return out
+
+
+_MAX_QUERY_DEPTH: Final = 32
+
+
+def _flatten_query(
+    key: str, value: object, out: dict[str, str | list[str]], depth: int
+) -> None:
+    if value is None or value is UNSET:
+        return
+    if depth > _MAX_QUERY_DEPTH:
+        raise ValueError(f"query object {key!r} is nested too deeply (a cycle?)")
+    if isinstance(value, Model):
+        for spec in value.__wire__:
+            _flatten_query(
+                f"{key}.{spec.wire}", getattr(value, spec.attr), out, depth + 1
+            )
+        declared = _wire_names(type(value))
+        for extra, item in value.additional_properties.items():
+            if extra not in declared:
+                _flatten_query(f"{key}.{extra}", item, out, depth + 1)
+        return
+    if isinstance(value, dict):
+        for name, item in value.items():
+            _flatten_query(f"{key}[{name}]", item, out, depth + 1)
+        return
+    if isinstance(value, list | tuple):
+        if all(not isinstance(item, Model | dict | list | tuple) for item in value):
+            texts = [
+                text
+                for text in (_query_scalar(item) for item in value)
+                if text is not None
+            ]
+            if texts:
+                out[key] = texts
+            return
+        for n, item in enumerate(value):
+            _flatten_query(f"{key}[{n}]", item, out, depth + 1)
+        return
+    text = _query_scalar(value)
+    if text is not None:
+        out[key] = text
 
 
 def encode_body(codec: Codec[T], value: T | Unset | None) -> JSONValue | Unset:
