@@ -343,12 +343,17 @@ def openapi_generator(
     ]
     doc = json.loads(spec_json.read_text("utf-8"))
     mappings = consumers.underscore_name_mappings(doc)
-    if generator == "go":
-        mappings = ",".join(m for m in (mappings, go_name_mappings(doc)) if m)
+    if generator == "go":  # a Go field must start with a capital letter to be exported
+        exported = [f"{k}={v[:1].upper()}{v[1:]}" for k, _, v in _pairs(mappings)]
+        mappings = ",".join(m for m in (",".join(exported), go_name_mappings(doc)) if m)
     if mappings:
         cmd += ["--name-mappings", mappings]
     ran = run(cmd, cwd=out.parent, timeout=BUILD_TIMEOUT)
     return Generated(ran.code, out, f"$ {_argv(cmd)}\n{ran.output}")
+
+
+def _pairs(mappings: str) -> list[tuple[str, str, str]]:
+    return [m.partition("=") for m in mappings.split(",") if m]
 
 
 def pip_install_target(venv: Path, project: Path, target: Path) -> consumers.Completed:
