@@ -392,14 +392,21 @@ def _describes_item_of(props: list[Property], sample: Example | None) -> bool:
     return bool(names)
 
 
+_IDENTIFIERS = re.compile(r"\b(?:identifiers|ids|primary keys)\b")
+
+
 def _untabled_body_type(description: str) -> tuple[TypeRef, tuple[str, ...]]:
-    """A body with no table: the description is all we have (stream, dictionary, free JSON)."""
+    """A body with no table and no sample: the description is all we have. A stream or a bitmap
+    is bytes; a dictionary is one; "the identifiers of ..." are a list of ids (the agents'
+    Get...List methods); anything else is a JSON object (never null: the body is required)."""
     lower = description.lower()
-    if "stream" in lower:
+    if "stream" in lower or "bitmap" in lower:
         return TypeRef("binary"), ("application/octet-stream",)
     if "dictionary" in lower:
         return TypeRef("map", items=TypeRef("string")), ("application/json",)
-    return ANY, ("application/json",)
+    if _IDENTIFIERS.search(lower):
+        return TypeRef("array", items=TypeRef("integer", format="int32")), ("application/json",)
+    return TypeRef("map", items=ANY), ("application/json",)
 
 
 def _responses(doc: PageDoc, result: PageResult, diags: Diagnostics) -> list[Response]:

@@ -145,15 +145,15 @@ ERROR_SCHEMA: Doc = {
     },
 }
 # The other body a PATCH takes: an RFC 7396 merge patch of the entity
-MERGE_PATCH: Doc = {
-    "schema": {
-        "type": "object",
-        "additionalProperties": True,
-        "description": (
-            "A JSON Merge Patch (RFC 7396): the properties to change with their new values; "
-            "null clears one. The server turns it into JSON Patch operations."
-        ),
-    }
+# (a component, not inline: generators test a body's type with isinstance, and a free-form
+# inline object is `dict[str, Any]` to openapi-python-client, which isinstance refuses)
+MERGE_PATCH_SCHEMA: Doc = {
+    "type": "object",
+    "additionalProperties": True,
+    "description": (
+        "A JSON Merge Patch (RFC 7396): the properties to change with their new values; "
+        "null clears one. The server turns it into JSON Patch operations."
+    ),
 }
 # Responses every operation may give, besides those its page documents.
 COMMON_RESPONSES: dict[str, str] = {
@@ -164,9 +164,9 @@ COMMON_RESPONSES: dict[str, str] = {
 _COMMON_STATUS = {"401": "Unauthorized", "403": "Forbidden", "default": "Error"}
 
 
-def error_schema_name(schemas: Mapping[str, Schema]) -> str:
-    """The component name of the error document: one no page's carrier has."""
-    name = "ErrorBody"
+def free_schema_name(name: str, schemas: Mapping[str, Schema]) -> str:
+    """The component name of a schema sogen adds (the error document, the merge patch): one
+    no page's carrier has."""
     while name in schemas:
         name = "WebApi" + name
     return name
@@ -186,6 +186,8 @@ def emit_openapi(api: Api, version: OpenApiVersion = "3.0", info: Info | None = 
     used_shared = sorted(emitter.used_shared)
     schemas: Doc = {name: emitter.schema(s) for name, s in api.schemas.items()}
     schemas[emitter.error_ref.rsplit("/", 1)[1]] = ERROR_SCHEMA
+    if emitter.uses_merge_patch:
+        schemas[emitter.merge_patch_ref.rsplit("/", 1)[1]] = MERGE_PATCH_SCHEMA
     components: Doc = {"schemas": dict(sorted(schemas.items()))}
     if used_shared:
         components["parameters"] = {k: emitter.shared_parameter(k) for k in used_shared}
@@ -386,7 +388,9 @@ class _Emitter:
         self.version = version
         self.schemas = schemas  # to write the examples of nested `byte` properties as they travel
         self.used_shared: set[str] = set()
-        self.error_ref = f"#/components/schemas/{error_schema_name(schemas)}"
+        self.error_ref = "#/components/schemas/" + free_schema_name("ErrorBody", schemas)
+        self.merge_patch_ref = "#/components/schemas/" + free_schema_name("JsonMergePatch", schemas)
+        self.uses_merge_patch = False
 
     # --- types ---
 
@@ -546,9 +550,14 @@ class _Emitter:
         out: Doc = {}
         if body.description:
             out["description"] = body.description
-        out["content"] = {
-            ct: MERGE_PATCH if ct == MERGE_PATCH_MEDIA else dict(media) for ct in body.content_types
-        }
+        content: Doc = {}
+        for ct in body.content_types:
+            if ct == MERGE_PATCH_MEDIA:
+                self.uses_merge_patch = True
+                content[ct] = {"schema": {"$ref": self.merge_patch_ref}}
+            else:
+                content[ct] = dict(media)
+        out["content"] = content
         out["required"] = body.required
         out["x-codegen-request-body-name"] = body.name
         return out

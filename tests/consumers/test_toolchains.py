@@ -134,6 +134,15 @@ OPC_TEMPLATE_ERRORS: list[tuple[str, str, str, str]] = [
         "client.py.jinja's __exit__/__aexit__ take `*args: Any, **kwargs: Any` and pass them on"
         " to httpx's typed __exit__; the same in every client it writes, whatever the spec",
     ),
+    (
+        "misc",
+        r"_patch_[a-z0-9_]+\.py$",
+        r"^Parameterized generics cannot be used with class or instance checks$",
+        "endpoint_module.py.jinja picks among a body's media types with `isinstance(body, T)`"
+        " and writes `list[JsonPatchOperation]` for an array body (RFC 6902 JSON Patch beside"
+        " the merge-patch object): a TypeError at run time too, which the spec cannot avoid but"
+        " by dropping one of the two bodies the server takes",
+    ),
 ]
 
 
@@ -185,7 +194,8 @@ def test_openapi_python_client_output_passes_mypy_strict(opc: OpcRun) -> None:
     left = [e for e in result.errors if not _template_error(e)]
     kinds = Counter(e.code for e in left)
     assert not left, f"mypy --strict errors {dict(kinds)} {_listing([str(e) for e in left])}"
-    assert result.code == 0, result.output
+    # mypy ran: a failing exit is explained by the (excused) errors it listed
+    assert result.code == 0 or (result.code == 1 and result.errors), result.output
 
 
 # --- openapi-generator: python ---------------------------------------------------------------
@@ -334,14 +344,72 @@ ST_SAMPLE_EVERY = 10
 MOCK_FAULTS: list[tuple[str, str, str]] = [
     (
         "ST202|ST103",
-        r"Request query must have required property '(?P<q>\w+)'.*[?&](?i:(?P=q))=(?:['&]|$)",
+        r"(?:Request query must have required property '(?P<q>\w+)'.*[?&](?i:(?P=q))=(?:['&]|$)"
+        r"|\[422\] Unprocessable Content:.*curl -X [A-Z]+ [^\n]*[?&]\w+='$)",
         "Prism takes a required query parameter sent empty (`?name=`) for a missing one (422);"
         " an empty string is a valid `type: string`",
     ),
 ]
 
 
-def _mock_fault(failure: toolchains.StFailure) -> bool:
+MOCK_FAULTS.append(
+    (
+        "ST201",
+        r"Invalid component: parameter `\w+` in query - .* at /properties/\w+/properties/",
+        "Prism reads no `deepObject` query parameter whose schema is a `$ref`: an invalid member"
+        " of a query object (`mergedTicketEntity`) is not checked",
+    )
+)
+MOCK_FAULTS.append(
+    (
+        "ST202",
+        r"\[422\].*Content-Type: application/merge-patch\+json",
+        "Prism checks a request body against the first media type of the same `+json` suffix:"
+        " a merge-patch object is checked against the JSON Patch array (`Request body must be"
+        " array`)",
+    )
+)
+# 3.0 has no null type: a nullable reference is `anyOf` of the $ref and a schema that is only
+# null (`enum: [null]`, generator-friendly and valid to redocly and Spectral). Prism 5.14 then
+# checks nothing in that body, so an invalid one is accepted (ST201): the mock's fault where the
+# body's schema holds such a branch, the spec's anywhere else.
+NULL_BRANCH_SKIPS = "ST201"
+
+
+def _null_branch_bodies(doc: dict[str, Any]) -> set[str]:
+    """`METHOD /path` of the operations whose request body schema reaches an `enum: [null]`."""
+    schemas = doc["components"]["schemas"]
+    memo: dict[str, bool] = {}
+
+    def reaches(node: Any, seen: frozenset[str]) -> bool:
+        if isinstance(node, list):
+            return any(reaches(n, seen) for n in node)
+        if not isinstance(node, dict):
+            return False
+        if node.get("enum") == [None]:
+            return True
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            name = ref.rsplit("/", 1)[1]
+            if name in seen:
+                return False
+            if name not in memo:
+                memo[name] = reaches(schemas[name], seen | {name})
+            return memo[name]
+        return any(reaches(v, seen) for v in node.values())
+
+    found = set()
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            body = op.get("requestBody") if isinstance(op, dict) else None
+            if body and reaches(body.get("content"), frozenset()):
+                found.add(f"{method.upper()} {path}")
+    return found
+
+
+def _mock_fault(failure: toolchains.StFailure, null_bodies: set[str] = frozenset()) -> bool:  # type: ignore[assignment]
+    if failure.code == NULL_BRANCH_SKIPS and failure.operation in null_bodies:
+        return True
     return any(
         re.fullmatch(codes, failure.code) and re.search(pattern, failure.detail, re.S | re.M)
         for codes, pattern, _why in MOCK_FAULTS
@@ -366,7 +434,8 @@ def test_schemathesis_against_prism_finds_no_spec_fault(
             headers=ST_HEADERS,
         )
     assert result.tested == len(sample), result.output[-4000:]
-    spec_faults = [f for f in result.failures if not _mock_fault(f)]
+    null_bodies = _null_branch_bodies(spec.doc)
+    spec_faults = [f for f in result.failures if not _mock_fault(f, null_bodies)]
     kinds = Counter(f"{f.code} {f.title}" for f in spec_faults)
     first = "\n\n".join(f.detail[:1500] for f in spec_faults[:3])
     assert (
