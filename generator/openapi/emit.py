@@ -308,6 +308,36 @@ def _any_of(schemas: list[JSONValue]) -> JSONValue:
     return distinct[0] if len(distinct) == 1 else {"anyOf": distinct}
 
 
+def _merged_body(schemas: list[JSONValue]) -> JSONValue:
+    """The body schema of merged operations: each one's, in a form code generators can write.
+    Lists of different items are one list of either item; one object beside a list of them
+    (GET Role/{id} and the list of all roles) is any JSON, said in words: openapi-generator's
+    java templates cannot write `anyOf` with an array in it (`List<X>.class`)."""
+    merged = _any_of(schemas)
+    if not isinstance(merged, dict) or "anyOf" not in merged:
+        return merged
+    options = [_dict(o) for o in _list(merged["anyOf"])]
+    arrays = [o for o in options if o.get("type") == "array"]
+    if len(arrays) == len(options):
+        return {"type": "array", "items": _any_of([o.get("items", {}) for o in arrays])}
+    if arrays:
+        names = [_schema_words(o) for o in options]
+        return {
+            "description": "One of: "
+            + "; ".join(names)
+            + ". This path serves several operations; its description says which is which."
+        }
+    return merged
+
+
+def _schema_words(schema: Doc) -> str:
+    if "$ref" in schema:
+        return str(schema["$ref"]).rsplit("/", 1)[1]
+    if schema.get("type") == "array":
+        return "a list of " + _schema_words(_dict(schema.get("items")))
+    return str(schema.get("type", "any JSON"))
+
+
 def _words(ids: list[str], texts: list[str | None]) -> str:
     """One text when they agree, else each with the operation it is of."""
     given = [(i, t) for i, t in zip(ids, texts, strict=True) if t]
@@ -362,7 +392,7 @@ def _merge_media(ids: list[str], found: list[Doc | None]) -> Doc:
     if content:
         merged: Doc = {}
         for media, values in content.items():
-            entry: Doc = {"schema": _any_of([v.get("schema") for _, v in values])}
+            entry: Doc = {"schema": _merged_body([v.get("schema") for _, v in values])}
             examples: Doc = {i: {"value": v["example"]} for i, v in values if "example" in v}
             if examples:
                 entry["examples"] = examples

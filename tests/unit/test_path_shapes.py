@@ -185,3 +185,18 @@ def test_emit_paths_writes_the_merged_items_as_emit_openapi_does(version: str) -
     assert emit_paths(api.operations(), api.schemas, version) == whole["paths"]  # type: ignore[arg-type]
     text = json.dumps(whole)
     assert not re.search(r'"/api/v1/[^"]*/"', text)
+
+
+def test_merged_bodies_take_a_form_every_generator_can_write() -> None:
+    from generator.openapi.emit import _merged_body
+
+    a, b = {"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}
+    assert _merged_body([a, a]) == a
+    assert _merged_body([a, b]) == {"anyOf": [a, b]}
+    # two lists: one list of either item (java cannot write anyOf with an array in it)
+    listed = _merged_body([{"type": "array", "items": a}, {"type": "array", "items": b}])
+    assert listed == {"type": "array", "items": {"anyOf": [a, b]}}
+    # one object beside a list: any JSON, said in words
+    mixed = _merged_body([a, {"type": "array", "items": b}])
+    assert set(mixed) == {"description"}  # type: ignore[arg-type]
+    assert "A; a list of B" in mixed["description"]  # type: ignore[index]
