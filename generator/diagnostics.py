@@ -21,7 +21,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SOG103": ("error", "no ```http endpoint block with METHOD /path"),
     "SOG104": ("error", "page is larger than the size limit"),
     "SOG105": ("warning", "title disagrees with the endpoint block"),
-    "SOG106": ("error", "path is not under /api/v1/"),
+    "SOG106": ("error", "path is not under /api/v1/ (or has a '.' or '..' segment)"),
     "SOG107": ("error", "unknown HTTP method"),
     "SOG108": ("warning", "page has no response section"),
     # 2xx: tables

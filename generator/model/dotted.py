@@ -121,10 +121,21 @@ def _problem(
             (first.source,),
         )
     seen: dict[tuple[str, ...], QueryRow] = {}
+    spelled: dict[tuple[str, ...], tuple[tuple[str, ...], QueryRow]] = {}
     for row in members:
         segments = row.name.split(".")
         if any(not s.strip() for s in segments):
             return f"{row.name!r} has an empty name segment", row.source, ()
+        for n in range(1, len(segments)):
+            # one object, one spelling: the client sends its name as one of them
+            prefix = tuple(segments[:n])
+            known = spelled.setdefault(tuple(s.lower() for s in prefix), (prefix, row))
+            if known[0] != prefix:
+                return (
+                    f"{row.name!r} spells {'.'.join(known[0])!r} otherwise",
+                    row.source,
+                    (known[1].source,),
+                )
         key = tuple(s.lower() for s in segments)
         if key in seen:
             other = seen[key]

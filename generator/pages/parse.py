@@ -570,4 +570,20 @@ def _parse_endpoint(state: _State) -> tuple[str, str] | None:
             "SOG106", f"endpoint path {url_path!r} is not under /api/v1/", ref.at(ref.line, col)
         )
         return None
+    if _has_dot_segment(url_path):
+        # `/api/v1/Agents/../../Cust99999/...` would leave the tenant's base URL, credentials
+        # and all, once a server or proxy resolves the dots
+        col = first.find(m.group(2)) + 1
+        state.diags.add(
+            "SOG106",
+            f"endpoint path {url_path!r} has a dot segment (. or ..); it could leave /api/v1/",
+            ref.at(ref.line, col),
+        )
+        return None
     return method, url_path
+
+
+def _has_dot_segment(path: str) -> bool:
+    """A `.` or `..` segment, also percent-encoded (`%2e%2E`) or with a backslash separator."""
+    segments = re.split(r"[/\\]", path.replace("%2e", ".").replace("%2E", "."))
+    return any(segment in (".", "..") for segment in segments)

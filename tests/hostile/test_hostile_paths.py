@@ -197,3 +197,29 @@ def test_write_output_never_follows_a_planted_file_symlink(tmp_path: Path) -> No
         write_output(out, {"openapi.yaml": b"new"})
     assert secret.read_text() == "secret"
     assert (out / "openapi.yaml").is_symlink()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/Agents/../../../../../Cust99999/api/v1/Agents/Chat/Run",
+        "/api/v1/Agents/%2e%2E/Chat/Run",
+        "/api/v1/Agents/Chat/./Run",
+    ],
+)
+def test_an_endpoint_with_dot_segments_is_a_located_error(sandbox: Path, path: str) -> None:
+    """Credentials must never leave the base URL: such a path is refused, not built."""
+    pages = sandbox / "pages"
+    page = endpoint_page(uid="v1ChatAgent_Run", method="POST", path=path)
+    (pages / "run.md").write_text(page, encoding="utf-8")
+    (pages / "ok.md").write_text(_page("Fine", "Go", "Thing"), encoding="utf-8")
+    out = sandbox / "work" / "out"
+    result = run_cli("build", pages, "-o", out)
+    assert result.code == 1
+    assert_clean_diagnostics(result.err)
+    line = page.split("\n").index(f"POST {path}") + 1
+    assert (
+        f"run.md:{line}:" in result.err
+        and "has a dot segment (. or ..); it could leave /api/v1/ [SOG106]" in result.err
+    )
+    assert not out.exists()

@@ -749,6 +749,10 @@ def test_path_params_are_fully_encoded(rt: Runtime, value: Any, segment: str) ->
         ("/v1/Contact/{id}", {}, "missing path parameter"),
         ("/v1/Contact/{id}", {"id": 1, "other": 2}, "unknown path parameter"),
         ("/v1/Contact/{id}", {"id": ""}, "must not be empty"),
+        # a template that would leave base_url once the dots are resolved (issue 14)
+        ("/v1/Agents/../../../Cust99999/v1/Contact", {}, "'.' or '..' segment"),
+        ("/v1/Agents/%2e%2E/Contact", {}, "'.' or '..' segment"),
+        ("/v1/Agents/./Contact", {}, "'.' or '..' segment"),
     ],
 )
 def test_path_param_mistakes(rt: Runtime, template: str, params: Any, message: str) -> None:
@@ -1195,3 +1199,37 @@ def test_black_is_clean(rt: Runtime) -> None:
     files = [f"superoffice_webapi/{name}" for name in RUNTIME_FILES]
     result = _run("black", "--check", "--quiet", *files, cwd=rt.root)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("kind", ["basic", "bearer", "ticket"])
+def test_secrets_an_error_body_echoes_never_reach_the_exception_text(
+    rt: Runtime, kind: str
+) -> None:
+    """Issue 14: an ErrorMessage holding the credentials sent (the header value, its token, a
+    Basic password) is redacted in str(exc) and repr(exc); CR/LF from the server are escaped."""
+    auth = {
+        "basic": rt.auth.BasicAuth("jane", "s3cret-pässword"),
+        "bearer": rt.auth.BearerAuth("8A:Cust12345.AbCdEfGh"),
+        "ticket": rt.auth.SoTicketAuth("7T:dGlja2V0LXZhbHVl"),
+    }[kind]
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        sent = request.headers["Authorization"]
+        token = sent.partition(" ")[2]
+        password = "s3cret-pässword" if kind == "basic" else "no password"
+        text = f"denied {sent} / {token} / {password} / {request.headers['SO-AppToken']}\r\nX: y"
+        return httpx.Response(401, json={"ErrorMessage": text})
+
+    client = rt.http.SyncTransportClient(
+        BASE_URL, transport=httpx.MockTransport(echo), auth=auth, app_token="app-token-123",
+        max_retries=0,
+    )  # fmt: skip
+    with pytest.raises(rt.errors.AuthenticationError) as info:
+        client.request("GET", "/v1/Contact")
+    for text in (str(info.value), repr(info.value)):
+        assert "[redacted]" in text
+        for secret in ("s3cret-pässword", "AbCdEfGh", "dGlja2V0LXZhbHVl", "app-token-123"):
+            assert secret not in text, text
+        assert "\r" not in text and "\n" not in text
+    assert "\\r\\nX: y" in str(info.value)  # escaped, still readable
+    assert info.value.body.error_message.startswith("denied")  # the body itself is kept

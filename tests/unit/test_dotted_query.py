@@ -271,3 +271,15 @@ def test_merge_tickets_of_the_corpus_is_one_ticket_entity() -> None:
     assert len(entity.members) > 250
     assert all(m.source.path == str(page) and m.source.line > 25 for m in entity.members)
     assert not [d for d in diags if d.code in ("SOG210", "SOG408")]
+
+
+def test_rows_that_spell_one_prefix_two_ways_are_not_grouped() -> None:
+    """`merged.ticketId` beside `Merged.Id` (found by the naming property test): one object
+    would send one spelling for both, so each stays a parameter and keeps its own name."""
+    rows = "| merged.ticketId | int32 |  x |\n| Merged.Id | int32 |  y |\n"
+    page = merge_page(rows, RESPONSE_OK_STRING)
+    api, diags = model(("pages/merge.md", page))
+    assert [p.name for p in query_params(merge_op(api))] == ["merged.ticketId", "Merged.Id"]
+    [report] = [d for d in diags if d.code == "SOG210"]
+    assert "'Merged.Id' spells 'merged' otherwise" in report.message
+    assert report.source.line == page_line(page, "| Merged.Id")

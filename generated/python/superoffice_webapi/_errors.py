@@ -24,7 +24,10 @@ may carry credentials.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import unicodedata
 from dataclasses import dataclass
 
 import httpx
@@ -207,15 +210,67 @@ def error_for_response(response: httpx.Response) -> APIStatusError:
     body = ErrorBody.from_response(response)
     # Only method and path: the query string may hold tokens or personal data.
     message = f"{status} {response.reason_phrase}".rstrip()
+    secrets: list[str] = []
     try:
         request = response.request
     except RuntimeError:  # a hand-built Response that was never sent
         pass
     else:
         message = f"{message} for {request.method} {request.url.path}"
+        secrets = _sent_secrets(request)
     if body is not None and body.error_message:
         detail = body.error_message
         if len(detail) > _MAX_MESSAGE_CHARS:
             detail = detail[:_MAX_MESSAGE_CHARS] + "..."
         message = f"{message}: {detail}"
-    return error_class(message, response=response, body=body)
+    return error_class(
+        _printable(_redacted(message, secrets)), response=response, body=body
+    )
+
+
+# request headers whose values are credentials: an error body that echoes them must not carry
+# them into str(exc), repr(exc) or a log line
+_SECRET_HEADERS = ("authorization", "so-apptoken", "x-xsrf-token", "cookie")
+_MIN_SECRET = 4  # shorter values would redact ordinary words
+
+
+def _sent_secrets(request: httpx.Request) -> list[str]:
+    found: list[str] = []
+    for name in _SECRET_HEADERS:
+        value = request.headers.get(name)
+        if not value:
+            continue
+        found.append(value)
+        scheme, _, credential = value.partition(" ")
+        if credential:
+            found.append(credential.strip())
+            if scheme.lower() == "basic":
+                try:
+                    user_pass = base64.b64decode(credential, validate=True).decode(
+                        "utf-8"
+                    )
+                except (binascii.Error, ValueError):
+                    continue
+                found += [user_pass, user_pass.partition(":")[2]]
+    # longest first, so that a token inside a longer value goes with it
+    return sorted({s for s in found if len(s) >= _MIN_SECRET}, key=len, reverse=True)
+
+
+def _redacted(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "[redacted]")
+    return text
+
+
+def _printable(text: str) -> str:
+    """Control characters escaped: CR/LF from a server never start a new log line."""
+    if all(unicodedata.category(c)[0] != "C" for c in text):
+        return text
+    return "".join(
+        (
+            c
+            if unicodedata.category(c)[0] != "C"
+            else c.encode("unicode_escape").decode("ascii")
+        )
+        for c in text
+    )

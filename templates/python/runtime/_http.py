@@ -59,6 +59,8 @@ _RETRY_STATUSES: Final = frozenset({429, 503})
 _BACKOFF_BASE: Final = 0.5
 _BACKOFF_CAP: Final = 8.0
 _RETRY_AFTER_CAP: Final = 60.0
+# a "." or ".." path segment, also percent-encoded or after a backslash
+_DOT_SEGMENT: Final = re.compile(r"(?:^|[/\\])(?:\.|%2[eE]){1,2}(?:$|[/\\?#])")
 
 
 def _format_path_value(name: str, value: PathParam) -> str:
@@ -247,6 +249,9 @@ class _TransportBase:
         timeout: float | None,
         extra_headers: Mapping[str, str | None] | None = None,
     ) -> httpx.Request:
+        if _DOT_SEGMENT.search(path):
+            # never a request outside base_url, whatever the path says
+            raise ValueError(f"path {path!r} has a '.' or '..' segment")
         url = self._base_url + _expand_path(path, path_params).lstrip("/")
         query_string = _encode_query(query)
         if query_string:
