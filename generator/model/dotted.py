@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 from generator.diagnostics import Diagnostics, SourceRef
 from generator.model.ir import Operation, Parameter, Property, QueryMember, Schema, TypeRef
+from generator.model.naming import capitalised_part as _part
+from generator.model.naming import free_name as _free_name
 from generator.model.naming import name_part
 
 DOTTED_TYPE_CELL = "(dotted query object)"  # doc_type of a made property that holds an object
@@ -377,17 +379,3 @@ def _wire_path(
         wire.append(prop.name)
         schema = schemas.get(str(prop.type.ref)) if prop.type.kind == "ref" else None
     return tuple(wire)
-
-
-def _part(name: str) -> str:
-    """A name as part of a schema name: `mergedTicketEntity` -> `MergedTicketEntity`."""
-    return name_part(name[:1].upper() + name[1:])
-
-
-def _free_name(hint: str, schemas: dict[str, Schema]) -> str:
-    if hint not in schemas:
-        return hint
-    n = 2
-    while f"{hint}{n}" in schemas:
-        n += 1
-    return f"{hint}{n}"

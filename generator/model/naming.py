@@ -25,6 +25,7 @@ import hashlib
 import keyword
 import re
 import unicodedata
+from collections.abc import Container
 from typing import Literal, NamedTuple
 
 __all__ = [
@@ -318,6 +319,21 @@ def name_part(text: str) -> str:
     """`text` made safe to build a schema name from (OpenAPI allows `[A-Za-z0-9._-]` in
     component names): anything else becomes `_`. Names that are already identifiers stay."""
     return _NOT_NAME_CHAR.sub("_", text)
+
+
+def capitalised_part(name: str) -> str:
+    """A wire name as part of a schema name: `mergedTicketEntity` -> `MergedTicketEntity`."""
+    return name_part(name[:1].upper() + name[1:])
+
+
+def free_name(hint: str, taken: Container[str]) -> str:
+    """`hint`, or `hint2`, `hint3`, ...: the first that is not taken."""
+    if hint not in taken:
+        return hint
+    n = 2
+    while f"{hint}{n}" in taken:
+        n += 1
+    return f"{hint}{n}"
 
 
 def shorten(ident: str, max_len: int) -> str:

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from generator.diagnostics import Diagnostics, SourceRef
 from generator.model.formats import INT64, broken_format, integer_range, repaired
 from generator.model.ir import ANY, JSONValue, Operation, Property, Schema, TypeRef
+from generator.model.naming import capitalised_part as _part
+from generator.model.naming import free_name as _free_name
 from generator.model.naming import name_part
 
 _ISO_DATETIME = re.compile(
@@ -472,17 +474,3 @@ def _schema_from_sample(
 
 def _lower_names(schema: Schema) -> set[str]:
     return {p.name.lower() for p in schema.properties}
-
-
-def _part(key: str) -> str:
-    """A property name as part of a schema name: `value` -> `Value`."""
-    return name_part(key[:1].upper() + key[1:])
-
-
-def _free_name(hint: str, schemas: dict[str, Schema]) -> str:
-    if hint not in schemas:
-        return hint
-    n = 2
-    while f"{hint}{n}" in schemas:
-        n += 1
-    return f"{hint}{n}"
