@@ -11,11 +11,18 @@ Layers, all keyed by content hashes (never by mtimes, which lie after a checkout
   the size/mtime/hash of each file written, and the size/mtime/key of each page read. When the
   fingerprint is unchanged and OUT still holds exactly those files, a build has nothing to do.
   A page found as recorded is not read again (its mtime must be older than the recording
-  build's start by a margin: see pipeline.read_inputs); every page is still keyed by content.
+  build's start by a margin: see pipeline.read_inputs); every page is still keyed by content;
+- compiled:   Jinja's compiled templates (marshalled code), one entry per template.
 
 The cache lives outside OUT (OUT is often committed): `--cache-dir`, `$SOGEN_CACHE_DIR`, else
 `$XDG_CACHE_HOME/sogen` or `~/.cache/sogen`. A damaged or unreadable cache is ignored, never
 fatal: every read falls back to doing the work.
+
+What the cache holds is unpickled and run (parsed pages, compiled templates), so it is trusted
+only as far as nobody else can write it: the root, every folder under it and every file read
+must belong to this user and be writable by nobody else, and are opened without following
+symlinks (anything else is neither read nor written). And since disks and copies flip bits,
+every entry carries a checksum of its content: a damaged entry is dropped and made again.
 """
 
 from __future__ import annotations
@@ -25,13 +32,16 @@ import hashlib
 import json
 import os
 import pickle
+import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
+
+    import jinja2
 
 
 def pool_context() -> BaseContext:
@@ -46,7 +56,7 @@ def pool_context() -> BaseContext:
 
 
 # Bump when a cached object's shape changes; old entries are then simply not found.
-CACHE_FORMAT = "1"
+CACHE_FORMAT = "2"
 _GENERATOR_ROOT = Path(__file__).resolve().parent
 _TEMPLATES_ROOT = _GENERATOR_ROOT.parent / "templates"
 
@@ -125,12 +135,44 @@ def _private_folder(root: Path) -> bool:
     """Create `root` as 0700 if missing; True when it is ours and only ours to write."""
     try:
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        st = root.stat()
+        st = os.lstat(root)
     except OSError:
         return False
-    if root.is_symlink() or not hasattr(os, "getuid"):
+    if not hasattr(os, "getuid"):
         return False
-    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+    return _ours(st, stat.S_ISDIR)
+
+
+def _ours(st: os.stat_result, kind: Callable[[int], bool]) -> bool:
+    """Of the wanted kind (never a symlink), this user's, and writable by nobody else."""
+    return kind(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+# An entry on disk: magic, a checksum of the content, the content. The checksum is no secret
+# (the ownership checks keep others out); it catches what disks and copies do to bytes.
+_SEAL = b"sogen\x02"
+_SUM = 16
+
+
+def _checksum(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=_SUM).digest()
+
+
+def seal(data: bytes) -> bytes:
+    """`data` as the cache stores it."""
+    return _SEAL + _checksum(data) + data
+
+
+def unseal(stored: bytes) -> bytes | None:
+    """The content of a stored entry, or None when it is not one or is damaged."""
+    head = len(_SEAL) + _SUM
+    if len(stored) < head or not stored.startswith(_SEAL):
+        return None
+    data = stored[head:]
+    return data if _checksum(data) == stored[len(_SEAL) : head] else None
+
+
+_OPEN_FLAGS = os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 class BuildCache:
@@ -142,6 +184,60 @@ class BuildCache:
         # What the cache holds decides what is generated (and parsed pages are unpickled), so
         # a folder that anyone else may write to is not used at all.
         self.enabled = enabled and _private_folder(self.root)
+        self._folders: dict[str, bool] = {self._root: self.enabled}  # folder -> trusted
+
+    # --- trust ---
+
+    def _trusted_folder(self, folder: str, create: bool = False) -> bool:
+        """`folder` (under the root) and each folder between them are ours alone; with
+        `create`, missing ones are made (0700)."""
+        known = self._folders.get(folder)
+        if known is not None:
+            return known
+        parent = os.path.dirname(folder)
+        if parent == folder or not self._trusted_folder(parent, create):
+            return False
+        try:
+            if create:
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(folder, 0o700)
+            ok = _ours(os.lstat(folder), stat.S_ISDIR)
+        except FileNotFoundError:
+            return False  # not remembered: a writer may make it
+        except OSError:
+            ok = False
+        self._folders[folder] = ok
+        return ok
+
+    def _open(self, path: str, flags: int = os.O_RDONLY) -> int | None:
+        """A descriptor for an entry that is a regular file of ours in folders of ours."""
+        if not self.enabled or not self._trusted_folder(os.path.dirname(path)):
+            return None
+        try:
+            fd = os.open(path, flags | _OPEN_FLAGS)
+        except OSError:
+            return None
+        try:
+            if _ours(os.fstat(fd), stat.S_ISREG):
+                return fd
+        except OSError:
+            pass
+        os.close(fd)
+        return None
+
+    def _drop(self, path: str) -> None:
+        """Remove a damaged entry, so the next build makes it again."""
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+    def _temporary(self, folder: str) -> tuple[int, str] | None:
+        """A new temporary file in a trusted `folder` (made if missing)."""
+        if not self.enabled or not self._trusted_folder(folder, create=True):
+            return None
+        try:
+            return tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        except OSError:
+            return None
 
     # --- generic blobs ---
 
@@ -150,27 +246,32 @@ class BuildCache:
         return os.path.join(self._root, layer, key[:2], key[2:])
 
     def get(self, layer: str, key: str) -> bytes | None:
-        if not self.enabled:
+        path = self._path(layer, key)
+        fd = self._open(path)
+        if fd is None:
             return None
         try:
-            with open(self._path(layer, key), "rb") as handle:
-                return handle.read()
+            with os.fdopen(fd, "rb") as handle:
+                stored = handle.read()
         except (OSError, ValueError):
             return None
+        data = unseal(stored)
+        if data is None:
+            self._drop(path)
+        return data
 
     def put(self, layer: str, key: str, data: bytes) -> None:
-        if not self.enabled:
-            return
         path = self._path(layer, key)
+        made = self._temporary(os.path.dirname(path))
+        if made is None:
+            return
+        fd, tmp = made
         try:
-            folder = os.path.dirname(path)
-            os.makedirs(folder, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                handle.write(seal(data))
             os.replace(tmp, path)
         except OSError:
-            pass  # a cache that cannot be written only costs time
+            self._drop(tmp)  # a cache that cannot be written only costs time
 
     # --- typed layers ---
 
@@ -195,36 +296,39 @@ class BuildCache:
     def pack_reader(self, name: str) -> PackReader:
         """Pack `name` with its entries found but not copied out (empty when missing or
         damaged): for reading a few of many."""
-        if not self.enabled:
-            return PackReader(None)
-        return PackReader(self._path("packs", digest("pack", name)))
+        path = self._path("packs", digest("pack", name))
+        fd = self._open(path)
+        return PackReader(fd, path if fd is not None else None)
 
     def append_to_pack(self, name: str, entries: dict[str, bytes]) -> None:
         """Add entries to the end of an existing pack, without writing it all again. (A later
         entry wins over an earlier one of the same key; an append cut short makes the pack
         damaged, which only costs the work it saved.)"""
-        if not self.enabled or not entries:
+        if not entries:
             return
-        path = self._path("packs", digest("pack", name))
+        fd = self._open(self._path("packs", digest("pack", name)), os.O_WRONLY | os.O_APPEND)
+        if fd is None:
+            return  # never creates: only an existing pack grows
         try:
-            with open(path, "r+b") as handle:  # never creates: only an existing pack grows
-                handle.seek(0, os.SEEK_END)
+            with os.fdopen(fd, "wb") as handle:
                 for key, blob in entries.items():
-                    if len(key) == 64 and key.isascii():
-                        handle.write(key.encode("ascii") + len(blob).to_bytes(8, "little") + blob)
+                    handle.write(pack_entry(key, blob))
         except OSError:
             pass
 
     def pack_writer(self, name: str) -> PackWriter | None:
-        if not self.enabled:
-            return None
         path = self._path("packs", digest("pack", name))
-        try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
-        except OSError:
+        made = self._temporary(os.path.dirname(path))
+        if made is None:
             return None
-        return PackWriter(os.fdopen(fd, "wb"), tmp, path)
+        fd, tmp = made
+        writer = PackWriter(os.fdopen(fd, "wb"), tmp, path)
+        writer.start()
+        return writer
+
+    def template_store(self) -> TemplateStore | None:
+        """Where compiled templates are kept, when this cache is usable."""
+        return TemplateStore(self._root) if self.enabled else None
 
     # --- the build record of one OUT folder ---
 
@@ -270,55 +374,90 @@ class BuildCache:
         self.put("builds", self._record_key(out), json.dumps(record).encode())
 
 
-_PACK_HEAD = 64 + 8  # hex sha256 key, little-endian length
+# A pack: its magic, then entries of a hex sha256 key, a little-endian length, the checksum of
+# the blob, and the blob.
+_PACK_MAGIC = b"sogen-pack\x02"
+_PACK_HEAD = 64 + 8 + _SUM
+
+
+def pack_entry(key: str, blob: bytes) -> bytes:
+    if len(key) != 64 or not key.isascii():
+        return b""
+    return key.encode("ascii") + len(blob).to_bytes(8, "little") + _checksum(blob) + blob
 
 
 class PackReader:
     """The entries of one pack file, found by their headers and read one by one when asked
-    for (a rebuild may need a few blobs of a pack of thousands)."""
+    for (a rebuild may need a few blobs of a pack of thousands). An entry whose checksum
+    fails is not found."""
 
-    def __init__(self, path: str | None) -> None:
-        self.index: dict[str, tuple[int, int]] = {}
+    def __init__(self, fd: int | None, path: str | None = None) -> None:
+        self.index: dict[str, tuple[int, int, bytes]] = {}
         self.size = 0
         self.handle: BinaryIO | None = None
-        if path is None:
+        self.path = path
+        self.damaged = False
+        if fd is None:
             return
         try:
-            self.handle = open(path, "rb")  # noqa: SIM115 (read while the reader lives)
-            self.size = os.fstat(self.handle.fileno()).st_size
+            self.handle = os.fdopen(fd, "rb")
+            self.size = os.fstat(fd).st_size
+            magic = os.pread(fd, len(_PACK_MAGIC), 0)
         except OSError:
-            self.handle = None
+            self.close()
             return
-        fd, at = self.handle.fileno(), 0
+        at = len(_PACK_MAGIC)
+        if magic != _PACK_MAGIC:
+            self._drop()
+            return
         try:
             while at + _PACK_HEAD <= self.size:
                 head = os.pread(fd, _PACK_HEAD, at)
                 if len(head) != _PACK_HEAD:
                     break
-                size = int.from_bytes(head[64:], "little")
+                size = int.from_bytes(head[64:72], "little")
                 at += _PACK_HEAD
                 if at + size > self.size:
                     break
-                self.index[head[:64].decode("ascii", errors="replace")] = (at, at + size)
+                key = head[:64].decode("ascii", errors="replace")
+                self.index[key] = (at, at + size, head[72:])
                 at += size
         except OSError:
             pass
         if at != self.size:
             self.index = {}  # cut short or unreadable: trust none of it
+            self._drop()
 
     def get(self, key: str) -> bytes | None:
         span = self.index.get(key)
         if span is None or self.handle is None:
             return None
+        start, end, checksum = span
         try:
-            data = os.pread(self.handle.fileno(), span[1] - span[0], span[0])
+            data = os.pread(self.handle.fileno(), end - start, start)
         except OSError:
             return None
-        return data if len(data) == span[1] - span[0] else None
+        if len(data) != end - start or _checksum(data) != checksum:
+            del self.index[key]
+            self._drop()
+            return None
+        return data
+
+    def _drop(self) -> None:
+        """A damaged pack is removed (this reader keeps its copy), so the next build that
+        needs it makes it again; unless the pack has been replaced since it was opened."""
+        self.damaged = True
+        if self.path is None or self.handle is None:
+            return
+        with contextlib.suppress(OSError):
+            now, opened = os.lstat(self.path), os.fstat(self.handle.fileno())
+            if (now.st_dev, now.st_ino) == (opened.st_dev, opened.st_ino):
+                os.unlink(self.path)
+        self.path = None
 
     def entries(self) -> dict[str, bytes]:
         found = {}
-        for key in self.index:
+        for key in list(self.index):
             blob = self.get(key)
             if blob is not None:
                 found[key] = blob
@@ -337,12 +476,16 @@ class PackWriter:
         self.handle, self.tmp, self.path = handle, tmp, path
         self.ok = True
 
+    def start(self) -> None:
+        self._write(_PACK_MAGIC)
+
     def add(self, key: str, blob: bytes) -> None:
-        if not self.ok or len(key) != 64 or not key.isascii():
-            return
+        if self.ok:
+            self._write(pack_entry(key, blob))
+
+    def _write(self, data: bytes) -> None:
         try:
-            self.handle.write(key.encode("ascii") + len(blob).to_bytes(8, "little"))
-            self.handle.write(blob)
+            self.handle.write(data)
         except OSError:
             self.ok = False  # a cache that cannot be written only costs time
 
@@ -382,6 +525,34 @@ class PackMemo:
         if self.writer is not None:
             self.writer.commit()
             self.writer = None
+
+
+class TemplateStore:
+    """Compiled templates, kept in the cache's `compiled` layer (so under its checks and
+    checksums; Jinja's own file cache would unpickle whatever its folder holds). Only a path:
+    a helper process opens the same store."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+
+    def bytecode_cache(self) -> jinja2.BytecodeCache | None:
+        cache = BuildCache(Path(self.root))
+        return _jinja_bytecode(cache) if cache.enabled else None
+
+
+def _jinja_bytecode(cache: BuildCache) -> jinja2.BytecodeCache:
+    import jinja2  # only a build that renders needs it
+
+    class CompiledTemplates(jinja2.BytecodeCache):
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            data = cache.get("compiled", digest("template", bucket.key))
+            if data is not None:
+                bucket.bytecode_from_string(data)  # resets itself when the source changed
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            cache.put("compiled", digest("template", bucket.key), bucket.bytecode_to_string())
+
+    return CompiledTemplates()
 
 
 def load_pickled(data: bytes) -> object | None:

@@ -6,11 +6,14 @@ Exit status: 0 no errors (warnings allowed), 1 errors (or differences, for check
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -167,6 +170,29 @@ def main(
 ) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
+    with _terminate_as_interrupt():
+        return _main(argv, out, err)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (what CI runners and `Popen.terminate()` send) does what Ctrl-C does: OUT is
+    left as it was and the build's workers and staging folder go with it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     parser = _parser()
     try:
         args = parser.parse_args(argv)

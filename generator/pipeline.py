@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, cast
 from generator.cache import (
     BuildCache,
     PackMemo,
+    TemplateStore,
     code_version,
     digest,
     load_pickled,
@@ -242,7 +243,14 @@ def parse_inputs(
     if len(misses) >= PARALLEL_PARSE_THRESHOLD and workers > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
+        from generator.workers import die_with_parent
+
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=pool_context(),
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             chunk = max(1, len(misses) // (workers * 8))
             jobs = pool.map(
                 _page_one_pickled,
@@ -450,8 +458,8 @@ def _config(options: Options) -> str:
     )
 
 
-def _compiled_templates(cache: BuildCache | None) -> Path | None:
-    return cache.root / "templates" if cache is not None and cache.enabled else None
+def _compiled_templates(cache: BuildCache | None) -> TemplateStore | None:
+    return cache.template_store() if cache is not None else None
 
 
 def build(options: Options) -> Outcome:

@@ -28,10 +28,16 @@ from __future__ import annotations
 import pickle
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from generator.cache import BuildCache, PackReader, PackWriter, digest, load_pickled
+from generator.cache import (
+    BuildCache,
+    PackReader,
+    PackWriter,
+    TemplateStore,
+    digest,
+    load_pickled,
+)
 from generator.diagnostics import Diagnostic, Diagnostics
 from generator.model.api import BuiltPage, same_but_prose
 from generator.model.ir import Api, Group, Prose, Schema, prose_of, set_prose
@@ -336,7 +342,7 @@ class TextPatch:
         self,
         staged: StagedOutput,
         known: Mapping[str, tuple[int, int, str]],
-        compiled: Path | None = None,
+        compiled: TemplateStore | None = None,
     ) -> bool:
         """Put the patched output into `staged`; False (stage to be thrown away) when
         rendering reported anything, which the whole build must then report itself."""
@@ -392,13 +398,13 @@ class TextPatch:
         replaced[_entry("readme")] = _dumps((self.made_sections, self.probe))
         # Appended (a later entry wins) while the pack holds less than twice what it needs;
         # else written again without the entries replaced since.
-        live = sum(end - start for start, end in self.reader.index.values())
+        live = sum(end - start for start, end, _ in self.reader.index.values())
         if self.reader.size + sum(map(len, replaced.values())) < 2 * live:
             self.cache.append_to_pack(_PACK + self.out_key, replaced)
         else:
             writer = self.cache.pack_writer(_PACK + self.out_key)
             if writer is not None:
-                for key in self.reader.index:
+                for key in list(self.reader.index):  # a damaged entry leaves the index
                     kept = self.reader.get(key)
                     if key not in replaced and kept is not None:
                         writer.add(key, kept)

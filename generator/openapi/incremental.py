@@ -321,4 +321,7 @@ def validate_incrementally(
 
 
 if __name__ == "__main__":
+    from generator.workers import belong_to_parent
+
+    belong_to_parent()
     _serve()

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import jinja2
 
-from generator.cache import PackMemo, code_version, digest
+from generator.cache import PackMemo, TemplateStore, code_version, digest
 from generator.diagnostics import Diagnostic, Diagnostics, SourceRef
 from generator.model.ir import Api
 from generator.render.context import (
@@ -41,10 +41,10 @@ RUNTIME_FILES = ("_auth.py", "_codec.py", "_errors.py", "_http.py")
 
 
 def make_environment(
-    user_templates: Path | None = None, compiled: Path | None = None
+    user_templates: Path | None = None, compiled: TemplateStore | None = None
 ) -> jinja2.Environment:
-    """The Jinja environment; `compiled` is a folder where compiled templates are kept between
-    builds (Jinja checks each against its template's source)."""
+    """The Jinja environment; `compiled` is where compiled templates are kept between builds
+    (Jinja checks each against its template's source)."""
     loaders: list[jinja2.BaseLoader] = []
     if user_templates is not None:
         loaders.append(jinja2.FileSystemLoader(str(user_templates)))
@@ -68,14 +68,9 @@ def make_environment(
     return env
 
 
-def _compiled_templates(folder: Path | None) -> jinja2.BytecodeCache | None:
-    if folder is None:
-        return None
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError:
-        return None  # compiling each build only costs time
-    return jinja2.FileSystemBytecodeCache(str(folder))
+def _compiled_templates(store: TemplateStore | None) -> jinja2.BytecodeCache | None:
+    # without a store, compiling each build only costs time
+    return store.bytecode_cache() if store is not None else None
 
 
 def probe_of(ctx: ClientContext) -> tuple[int, int]:
@@ -112,7 +107,7 @@ def render_client(
     package: str = "superoffice_webapi",
     memo: PackMemo | None = None,
     reuse: Callable[[str, str], bool] | None = None,
-    compiled: Path | None = None,
+    compiled: TemplateStore | None = None,
     helper_ok: Callable[[], bool] | None = None,
 ) -> RenderedViews | None:
     """Render, format and hand each file to `sink` (relative path, bytes) as soon as it is
@@ -156,7 +151,7 @@ def render_client_again(
     readme_sections: list[str | None],
     probe: tuple[int, int],
     full_views: tuple[Callable[[int], GroupView], Callable[[int], ModelView]],
-    compiled: Path | None = None,
+    compiled: TemplateStore | None = None,
 ) -> list[str]:
     """Render a client whose views are all as the last build made them (built-in templates),
     but for the groups in `fresh_groups` (indexes into ctx.groups): every other per-group and
@@ -312,7 +307,7 @@ class _ClientRenderer(FileRenderer):
         diags: Diagnostics,
         sink: Callable[[str, bytes], None],
         user_templates: Path | None,
-        compiled: Path | None,
+        compiled: TemplateStore | None,
         probe_at: tuple[int, int] | None = None,
     ) -> None:
         self.ctx = ctx

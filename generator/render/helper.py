@@ -15,12 +15,12 @@ import os
 import pickle
 import sys
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 if TYPE_CHECKING:
     import subprocess
 
+    from generator.cache import TemplateStore
     from generator.diagnostics import Diagnostic
     from generator.render.client import ViewJob
     from generator.render.formatting import FormatStats
@@ -42,7 +42,11 @@ class RenderHelper:
 
     @classmethod
     def start(
-        cls, names: tuple[str, str, str], compiled: Path | None, jobs: list[ViewJob], first: int
+        cls,
+        names: tuple[str, str, str],
+        compiled: TemplateStore | None,
+        jobs: list[ViewJob],
+        first: int,
     ) -> RenderHelper | None:
         """A helper for jobs[first:], which it takes from the last; None if none started."""
         from generator.workers import start_module
@@ -54,9 +58,7 @@ class RenderHelper:
             (k, jobs[k].var, jobs[k].blob, [(t, target) for t, target, _ in jobs[k].files])
             for k in range(len(jobs) - 1, first - 1, -1)
         ]
-        payload = pickle.dumps(
-            (names, str(compiled) if compiled else None, order), protocol=pickle.HIGHEST_PROTOCOL
-        )
+        payload = pickle.dumps((names, compiled, order), protocol=pickle.HIGHEST_PROTOCOL)
         # fed from a thread: the helper reads it while this process goes on rendering
         feeder = threading.Thread(target=_feed, args=(proc.stdin, payload), daemon=True)
         feeder.start()
@@ -105,7 +107,7 @@ def _serve() -> None:
     from generator.render.formatting import STATS as FORMAT_STATS
 
     package, title, version = names
-    env = make_environment(None, Path(compiled) if compiled else None)
+    env = make_environment(None, compiled)
     common: dict[str, object] = {"package": package, "title": title, "version": version}
     out = sys.stdout.buffer
     for k, var, blob, files in order:
@@ -125,4 +127,7 @@ def _serve() -> None:
 
 
 if __name__ == "__main__":
+    from generator.workers import belong_to_parent
+
+    belong_to_parent()
     _serve()
