@@ -125,6 +125,31 @@ def test_template_overrides_replace_builtin_templates_one_by_one(
     assert "class ChatAgent" in (out_dir / "python/superoffice_webapi/agents/chat.py").read_text()
 
 
+def test_files_of_user_templates_are_formatted_by_black_exactly(
+    specs: Path, tmp_path: Path
+) -> None:
+    """The layout pass knows only the built-in templates' style; a user's template may write
+    anything, and black's output is what the README promises."""
+    import black
+
+    mine = tmp_path / "tpl"
+    (mine / "runtime").mkdir(parents=True)
+    odd = "x=1\ny = {'a':1,\n'b':[1,2]}\ndef f( a ):\n  return a\n"
+    (mine / "package" / "agents").mkdir(parents=True)
+    builtin = (ROOT / "templates" / "python" / "package" / "agents" / "group.py.jinja").read_text()
+    (mine / "package" / "agents" / "group.py.jinja").write_text(builtin + "\n" + odd)
+    runtime = (ROOT / "templates" / "python" / "runtime" / "_auth.py").read_text()
+    (mine / "runtime" / "_auth.py").write_text(runtime + "\n" + odd)
+    out_dir = tmp_path / "out"
+    assert run("build", str(specs), "-o", str(out_dir), "--templates", str(mine), "-q")[0] == 0
+    mode = black.Mode(target_versions={black.mode.TargetVersion.PY311}, line_length=88)
+    package = out_dir / "python" / "superoffice_webapi"
+    for made in (package / "agents" / "chat.py", package / "_auth.py"):
+        text = made.read_text()
+        assert "x = 1\n" in text and "def f(a):\n    return a\n" in text
+        assert black.format_str(text, mode=mode) == text
+
+
 def test_config_file_sets_defaults_and_flags_win(specs: Path, tmp_path: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()

@@ -178,6 +178,7 @@ class FileRenderer:
         sink: Callable[[str, bytes], None],
     ) -> None:
         self.env, self.common, self.diags, self.sink = env, common, diags, sink
+        self.builtins: dict[str, bool] = {}  # template -> sogen's own
 
     def render(
         self,
@@ -189,7 +190,23 @@ class FileRenderer:
     ) -> None:
         text = self.render_text(template, view)
         if text is not None:
-            self.finish(target, text, memo, key, view)
+            self.finish(target, text, memo, key, view, self.builtin(template))
+
+    def builtin(self, template: str) -> bool:
+        """Whether `template` is one of sogen's own (not a user's override)."""
+        loader = self.env.loader
+        if isinstance(loader, jinja2.ChoiceLoader) and len(loader.loaders) == 1:
+            return True  # no user templates
+        known = self.builtins.get(template)
+        if known is None:
+            assert loader is not None
+            try:
+                _, filename, _ = loader.get_source(self.env, template)
+            except jinja2.TemplateError:
+                filename = None
+            known = filename is not None and Path(filename).is_relative_to(BUILTIN_TEMPLATES)
+            self.builtins[template] = known
+        return known
 
     def render_text(self, template: str, view: dict[str, object] | None = None) -> str | None:
         """The template's text, or None when it failed (reported)."""
@@ -210,11 +227,13 @@ class FileRenderer:
         memo: PackMemo | None = None,
         key: str | None = None,
         view: dict[str, object] | None = None,
+        builtin: bool = True,
     ) -> None:
-        """Format and compile (Python files), remember, hand over."""
+        """Format and compile (Python files), remember, hand over. (`builtin`: made by one of
+        sogen's own templates.)"""
         if target.endswith(".py"):
             began = time.perf_counter()
-            formatted, error = format_source(text)
+            formatted, error = format_source(text, house_style=builtin)
             FORMAT_STATS.timed(target, time.perf_counter() - began)
             if error is not None:
                 m = re.search(r"(\d+):(\d+)", error)
@@ -446,7 +465,7 @@ class _ClientRenderer(FileRenderer):
                 text = re.sub(
                     r'^__version__ = "[^"]*"', f'__version__ = "{ctx.version}"', text, flags=re.M
                 )
-            self.finish(f"{pkg}/{name}", text)
+            self.finish(f"{pkg}/{name}", text, builtin=self.builtin(f"runtime/{name}"))
         return readme_sections
 
     def run(self, jobs: list[ViewJob], memo: PackMemo | None) -> None:

@@ -131,11 +131,13 @@ def _marked_lines(settled: str, marks: list[int], lines: list[str]) -> list[int]
     return found
 
 
-def format_source(text: str) -> tuple[str, str | None]:
+def format_source(text: str, house_style: bool = True) -> tuple[str, str | None]:
     """(black's output for one file, None) by the layout pass, with black on the statements
     it cannot settle, else by black itself; (text, error message) when the file is not valid
-    Python."""
-    if os.environ.get("SOGEN_FORMAT") == "black":
+    Python. The layout pass holds only for text in the built-in templates' style (`house_style`,
+    which the tests check against black on every generated file); a user's template may write
+    anything, so its files are black's alone."""
+    if not house_style or os.environ.get("SOGEN_FORMAT") == "black":
         return _black(text)
     settled, marks = settle_marked(tidy_header(text))
     normalized = normalize_blank_lines(settled)
