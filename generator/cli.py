@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from generator import pipeline
-from generator.config import PACKAGE_NAME, VERSION, Config, find_config, load_config
+from generator.config import (
+    PACKAGE_NAME,
+    VERSION,
+    Config,
+    find_config,
+    load_config,
+    silence_problem,
+)
 from generator.diagnostics import Diagnostic, Diagnostics
 
 if TYPE_CHECKING:
@@ -34,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="sogen",
         description="SuperOffice WebAPI reference pages -> OpenAPI 3 + typed Python client.",
     )
+    parser.add_argument("--version", action="version", version=f"sogen {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(p: argparse.ArgumentParser) -> None:
@@ -53,6 +61,13 @@ def _parser() -> argparse.ArgumentParser:
             "--cache-dir", type=Path, metavar="DIR", help="build cache (default: ~/.cache/sogen)"
         )
         p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+        p.add_argument(
+            "--silence",
+            action="append",
+            default=[],
+            metavar="CODES",
+            help="warning codes (comma-separated, repeatable) not to print, count or fail on",
+        )
 
     def output(p: argparse.ArgumentParser) -> None:
         p.add_argument("-o", "--out", type=Path, help="output folder (default: generated)")
@@ -82,6 +97,27 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sogen")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Arguments; a flag the command does not know is reported with that command's usage
+    (argparse would show only the top-level one)."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        commands = next(
+            a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+        ).choices
+        commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
 def _check_names(args: argparse.Namespace) -> str | None:
     """--package and --package-version end up in generated code: refuse anything odd."""
     package = getattr(args, "package", None)
@@ -90,7 +126,14 @@ def _check_names(args: argparse.Namespace) -> str | None:
     version = getattr(args, "package_version", None)
     if version is not None and not VERSION.match(version):
         return f"--package-version {version!r} is not a version such as 1.2.0"
+    problem = silence_problem(_silenced_codes(args))
+    if problem:
+        return f"--silence: {problem}"
     return None
+
+
+def _silenced_codes(args: argparse.Namespace) -> list[str]:
+    return [c.strip() for given in args.silence for c in given.split(",") if c.strip()]
 
 
 def _options(args: argparse.Namespace, config: Config) -> pipeline.Options:
@@ -111,6 +154,7 @@ def _options(args: argparse.Namespace, config: Config) -> pipeline.Options:
         license=config.license,
         cache_dir=args.cache_dir,
         use_cache=not args.no_cache,
+        silence=frozenset(_silenced_codes(args)) | config.silence,
     )
 
 
@@ -140,23 +184,38 @@ class _ProgressBar:
             self.err.flush()
 
 
-def _print_diagnostics(items: list[Diagnostic], args: argparse.Namespace, err: TextIO) -> None:
+def _print_diagnostics(
+    items: list[Diagnostic], args: argparse.Namespace, err: TextIO, silence: frozenset[str]
+) -> None:
     for d in items:
-        if args.quiet and d.severity != "error":
+        if d.severity == "warning" and d.code in silence:
             continue
         if args.strict and d.severity == "warning":
             d = Diagnostic(d.code, d.message, d.source, "error", d.related)
+        if args.quiet and d.severity != "error":
+            continue  # quiet hides warnings, never errors
         print(d.render(), file=err)
 
 
-def _summary(outcome: pipeline.Outcome, args: argparse.Namespace, extra: str = "") -> str:
+def _summary(
+    outcome: pipeline.Outcome, args: argparse.Namespace, silence: frozenset[str], extra: str = ""
+) -> str:
     ops, schemas = outcome.operations, outcome.schemas
-    errors = len(outcome.diags.errors) + (len(outcome.diags.warnings) if args.strict else 0)
-    warnings = 0 if args.strict else len(outcome.diags.warnings)
+    shown = [w for w in outcome.diags.warnings if w.code not in silence]
+    errors = len(outcome.diags.errors) + (len(shown) if args.strict else 0)
+    warnings = 0 if args.strict else len(shown)
     seconds = sum(outcome.timings.values())
+    quiet: dict[str, int] = {}
+    for w in outcome.diags.warnings:
+        if w.code in silence:
+            quiet[w.code] = quiet.get(w.code, 0) + 1
+    warnings_text = f"{warnings} warnings"
+    if quiet:
+        codes = ", ".join(f"{code} {n}" for code, n in sorted(quiet.items()))
+        warnings_text += f", {sum(quiet.values())} silenced ({codes})"
     text = (
         f"sogen: {outcome.pages} pages, {ops} operations, {schemas} schemas{extra}, "
-        f"{errors} errors, {warnings} warnings ({seconds:.2f}s)"
+        f"{errors} errors, {warnings_text} ({seconds:.2f}s)"
     )
     if args.timings:
         text += "\n" + "  ".join(f"{k} {v:.3f}s" for k, v in outcome.timings.items())
@@ -171,7 +230,21 @@ def main(
     out = out or sys.stdout
     err = err or sys.stderr
     with _terminate_as_interrupt():
-        return _main(argv, out, err)
+        try:
+            status = _main(argv, out, err)
+            out.flush()  # here, where a reader gone away can still be handled
+            return status
+        except BrokenPipeError:
+            # the reader went away (`sogen check | head`): nobody is left to tell
+            _quiet_stdout()
+            return EXIT_ERRORS
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush does not fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 @contextlib.contextmanager
@@ -195,7 +268,7 @@ def _terminate_as_interrupt() -> Iterator[None]:
 def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     parser = _parser()
     try:
-        args = parser.parse_args(argv)
+        args = _parse(parser, argv)
     except SystemExit as exc:
         return EXIT_USAGE if exc.code else EXIT_OK
     config_diags = Diagnostics()
@@ -205,13 +278,16 @@ def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
         return EXIT_USAGE
     config = load_config(config_path, config_diags)
     if config_diags.errors:
-        _print_diagnostics(config_diags.sorted(), args, err)
+        _print_diagnostics(config_diags.sorted(), args, err, frozenset())
         return EXIT_USAGE
     problem = _check_names(args)
     if problem:
         print(f"sogen: error: {problem} [SOG903]", file=err)
         return EXIT_USAGE
     options = _options(args, config)
+    if options.templates is not None and not options.templates.is_dir():
+        print(f"{options.templates}: error: templates folder does not exist [SOG904]", file=err)
+        return EXIT_USAGE
     bar = _ProgressBar(err) if err.isatty() and not args.quiet else None
     options.progress = bar
     try:
@@ -221,6 +297,8 @@ def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
             bar.clear()
         print("sogen: interrupted; the output folder was left as it was", file=err)
         return 130
+    except BrokenPipeError:
+        raise  # not a bug: the reader of our output went away
     except Exception as exc:  # a bug in sogen: say so plainly; OUT is untouched (atomic writes)
         if os.environ.get("SOGEN_DEBUG"):
             raise
@@ -265,7 +343,7 @@ def _run(
             file=out,
         )
     else:
-        _print_diagnostics(diagnostics, args, err)
+        _print_diagnostics(diagnostics, args, err, options.silence)
     extra = ""
     if outcome.up_to_date:
         extra = ", up to date"
@@ -273,7 +351,7 @@ def _run(
         extra = f", {len(outcome.report.written)} files written"
         if outcome.report.removed:
             extra += f", {len(outcome.report.removed)} removed"
-    failed = outcome.failed(options.strict)
+    failed = outcome.failed(options.strict, options.silence)
     if args.command == "check" and outcome.difference is not None:
         diff = outcome.difference
         changes = (("added", diff.added), ("changed", diff.changed), ("removed", diff.removed))
@@ -283,7 +361,7 @@ def _run(
         extra = f", {len(diff.added) + len(diff.changed) + len(diff.removed)} files differ"
         failed = failed or bool(diff)
     if not args.quiet or failed:
-        print(_summary(outcome, args, extra), file=err)
+        print(_summary(outcome, args, options.silence, extra), file=err)
     return EXIT_ERRORS if failed else EXIT_OK
 
 

@@ -7,6 +7,7 @@
     version = "0.1.0"
     openapi = "3.0"
     templates = "my-templates"  # files here override templates/python/ one by one
+    silence = ["SOG304"]        # warnings not to print, count or fail --strict on
 
     [tool.sogen.contact]        # the spec's info.contact (any of name, url, email)
     name = "SuperOffice developer documentation"
@@ -16,20 +17,23 @@
     name = "Proprietary"
     url = "https://example.com/terms"
 
-Relative paths are relative to the file that sets them.
+Relative paths are relative to the file that sets them. A sogen.toml may also hold the keys
+under a [tool.sogen] table, as pyproject.toml does.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.diagnostics import Diagnostics, SourceRef
+from generator.diagnostics import CODES, Diagnostics, SourceRef
 
 KEYS = frozenset(
     {"inputs", "out", "package", "version", "openapi", "templates", "contact", "license"}
+    | {"silence"}
 )
 # The fields of the spec's info objects that configuration may give (OpenAPI 3.0 and 3.1)
 INFO_FIELDS = {"contact": ("name", "url", "email"), "license": ("name", "url", "identifier")}
@@ -51,6 +55,7 @@ class Config:
     # info.contact and info.license: (field, value) pairs in INFO_FIELDS order
     contact: tuple[tuple[str, str], ...] = ()
     license: tuple[tuple[str, str], ...] = ()
+    silence: frozenset[str] = frozenset()  # warning codes
 
 
 def find_config(start: Path) -> Path | None:
@@ -61,9 +66,14 @@ def find_config(start: Path) -> Path | None:
     pyproject = start / "pyproject.toml"
     if pyproject.is_file():
         try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            text = pyproject.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
             return None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            # a broken file that means to configure sogen is reported, not passed over
+            return pyproject if "tool.sogen" in text else None
         if isinstance(data.get("tool"), dict) and "sogen" in data["tool"]:
             return pyproject
     return None
@@ -84,7 +94,8 @@ def load_config(path: Path | None, diags: Diagnostics) -> Config:
         ref = where.at(int(m.group(1)), int(m.group(2))) if m else where
         diags.add("SOG903", f"configuration is not valid TOML: {exc}", ref)
         return Config()
-    table = data.get("tool", {}).get("sogen", {}) if path.name == "pyproject.toml" else data
+    nested = path.name == "pyproject.toml" or set(data) == {"tool"}
+    table = data.get("tool", {}).get("sogen", {}) if nested else data
     if not isinstance(table, dict):
         diags.add("SOG903", "[tool.sogen] must be a table", where)
         return Config()
@@ -93,7 +104,9 @@ def load_config(path: Path | None, diags: Diagnostics) -> Config:
     for key, value in table.items():
         at = _line_of_key(text, key, where)
         if key not in KEYS:
-            diags.add("SOG903", f"unknown configuration key {key!r}", at)
+            close = difflib.get_close_matches(key, sorted(KEYS), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            diags.add("SOG903", f"unknown configuration key {key!r}{hint}", at)
             continue
         problem = _set(config, key, value, base)
         if problem:
@@ -117,6 +130,15 @@ def _set(config: Config, key: str, value: object, base: Path) -> str | None:
         return None
     if key in INFO_FIELDS:
         return _set_info(config, key, value)
+    if key == "silence":
+        codes = [value] if isinstance(value, str) else value
+        if not isinstance(codes, list) or not all(isinstance(v, str) for v in codes):
+            return "must be a code or a list of codes"
+        problem = silence_problem(codes)
+        if problem:
+            return problem
+        config.silence = frozenset(codes)
+        return None
     if not isinstance(value, str):
         return "must be a string"
     if key == "out":
@@ -166,4 +188,18 @@ def _set_info(config: Config, key: str, value: object) -> str | None:
     if key == "contact" and not pairs:
         return "give at least one of name, url, email"
     setattr(config, key, tuple(pairs))
+    return None
+
+
+def silence_problem(codes: list[str]) -> str | None:
+    """Why `codes` cannot be silenced, if they cannot: only warnings can (an error means
+    nothing usable is written)."""
+    for code in codes:
+        known = CODES.get(code)
+        if known is None:
+            close = difflib.get_close_matches(code, sorted(CODES), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            return f"{code!r} is not a sogen diagnostic code{hint}"
+        if known[0] != "warning":
+            return f"{code} is an error, and only warnings can be silenced"
     return None

@@ -55,6 +55,7 @@ class Options:
     out: Path = Path("generated")
     openapi_version: OpenApiVersion = "3.0"
     strict: bool = False
+    silence: frozenset[str] = frozenset()  # warning codes that neither print nor fail --strict
     with_client: bool = True
     package: str = "superoffice_webapi"
     version: str = "0.1.0"
@@ -86,8 +87,11 @@ class Outcome:
     notes: list[str] = field(default_factory=list)  # how the build went, for --verbose
     formatting: FormatStats | None = None  # what formatting needed black for
 
-    def failed(self, strict: bool = False) -> bool:
-        return bool(self.diags.errors) or (strict and bool(self.diags.warnings))
+    def failed(self, strict: bool = False, silence: frozenset[str] = frozenset()) -> bool:
+        """Errors, or under `strict` warnings other than the silenced codes."""
+        if self.diags.errors:
+            return True
+        return strict and any(w.code not in silence for w in self.diags.warnings)
 
 
 class _Clock:
@@ -454,7 +458,7 @@ def _config(options: Options) -> str:
         templates_version(options.templates),
         repr((options.openapi_version, options.with_client, options.package, options.version)),
         repr((options.contact, options.license)),
-        repr(options.strict),
+        repr((options.strict, sorted(options.silence))),
     )
 
 
@@ -501,7 +505,7 @@ def _build(options: Options) -> Outcome:
     try:
         with StagedOutput(options.out, _known_files(record)) as staged:
             render_all(options, outcome, staged.put, cache, staged.reuse, state)
-            if outcome.failed(options.strict) or not outcome.produced:
+            if outcome.failed(options.strict, options.silence) or not outcome.produced:
                 return outcome  # nothing is written when anything failed
             clock = _Clock(outcome.timings)
             outcome.report = staged.commit()
@@ -696,6 +700,6 @@ def check(options: Options) -> Outcome:
     outcome = model(options, cache)
     comparison = OutputComparison(options.out)
     render_all(options, outcome, comparison.put, cache, comparison.reuse)
-    if not outcome.failed(options.strict) and outcome.produced:
+    if not outcome.failed(options.strict, options.silence) and outcome.produced:
         outcome.difference = comparison.finish()
     return outcome
