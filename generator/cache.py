@@ -34,7 +34,9 @@ import os
 import pickle
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -578,3 +580,139 @@ def output_unchanged(out: Path, record: dict[str, object]) -> bool:
         if not isinstance(state, list) or [st.st_size, st.st_mtime_ns] != state[:2]:
             return False
     return True
+
+
+# The folders a cache holds; anything else under the root (say, a test suite's tools) is not
+# the cache's to sweep. `templates` held Jinja's own file cache before `compiled` replaced it.
+LAYERS = ("builds", "compiled", "packs", "serialized", "state", "valid")
+_OBSOLETE = ("templates",)
+_SWEPT = ".swept"  # its mtime: when the cache was last swept
+DEFAULT_MAX_BYTES = 1024 * 1024 * 1024
+_MAX_AGE = 30 * 24 * 3600.0  # an entry no build has made or used for a month is dropped
+_SWEEP_EVERY = 3600.0
+_STALE_TEMPORARY = 3600.0  # a writer's temporary file this old belongs to a dead build
+
+
+def cache_max_bytes(configured: int | None = None) -> int:
+    """The size a cache is kept under: configuration, else $SOGEN_CACHE_MAX_MB, else 1 GiB."""
+    if configured is not None:
+        return configured
+    env = os.environ.get("SOGEN_CACHE_MAX_MB", "")
+    return int(env) * 1024 * 1024 if env.isdigit() else DEFAULT_MAX_BYTES
+
+
+@dataclass
+class Usage:
+    files: int = 0
+    bytes: int = 0
+
+
+def _entries(cache: BuildCache) -> list[tuple[float, int, str]]:
+    """(mtime, size, path) of every file in the layers, through trusted folders only."""
+    found: list[tuple[float, int, str]] = []
+    todo = [os.path.join(cache._root, layer) for layer in LAYERS]
+    while todo:
+        folder = todo.pop()
+        if not cache._trusted_folder(folder):
+            continue
+        try:
+            with os.scandir(folder) as listing:
+                for entry in listing:
+                    st = entry.stat(follow_symlinks=False)
+                    if stat.S_ISDIR(st.st_mode):
+                        todo.append(entry.path)
+                    else:
+                        found.append((st.st_mtime, st.st_size, entry.path))
+        except OSError:
+            continue
+    return found
+
+
+def usage(cache: BuildCache) -> dict[str, Usage]:
+    """Files and bytes by layer."""
+    by_layer = {layer: Usage() for layer in LAYERS}
+    for _, size, path in _entries(cache):
+        layer = os.path.relpath(path, cache._root).split(os.sep, 1)[0]
+        by_layer[layer].files += 1
+        by_layer[layer].bytes += size
+    return by_layer
+
+
+def sweep(cache: BuildCache, max_bytes: int, now: float | None = None, force: bool = False) -> int:
+    """Keep the cache small: at most once an hour (unless `force`), drop entries unused for a
+    month, temporary files of dead writers and obsolete layers, then the oldest entries until
+    the cache is under 80% of `max_bytes`. Returns the bytes freed. Packs are rewritten by every
+    build that uses them, so age by mtime is age since last use for them; a blob used again
+    after it was dropped is only made again."""
+    if not cache.enabled:
+        return 0
+    now = time.time() if now is None else now
+    marker = os.path.join(cache._root, _SWEPT)
+    try:
+        if not force and now - os.lstat(marker).st_mtime < _SWEEP_EVERY:
+            return 0
+    except OSError:
+        pass
+    with contextlib.suppress(OSError):
+        with open(marker, "wb"):
+            pass
+        os.utime(marker, (now, now))
+    freed = 0
+    for name in _OBSOLETE:
+        freed += _remove_tree(cache, os.path.join(cache._root, name))
+    kept: list[tuple[float, int, str]] = []
+    for mtime, size, path in _entries(cache):
+        temporary = os.path.basename(path).startswith(".tmp-")
+        if now - mtime > (_STALE_TEMPORARY if temporary else _MAX_AGE):
+            freed += _unlink(path, size)
+        elif not temporary:
+            kept.append((mtime, size, path))
+    total = sum(size for _, size, _ in kept)
+    if total > max_bytes:
+        for _, size, path in sorted(kept):
+            if total <= max_bytes * 0.8:
+                break
+            gone = _unlink(path, size)
+            total -= gone
+            freed += gone
+    return freed
+
+
+def clear(cache: BuildCache) -> int:
+    """Remove every layer; returns the bytes freed."""
+    if not cache.enabled:
+        return 0
+    return sum(
+        _remove_tree(cache, os.path.join(cache._root, name)) for name in (*LAYERS, *_OBSOLETE)
+    )
+
+
+def _unlink(path: str, size: int) -> int:
+    try:
+        os.unlink(path)
+    except OSError:
+        return 0
+    return size
+
+
+def _remove_tree(cache: BuildCache, folder: str) -> int:
+    """Remove `folder` if it is a folder of ours (never through a symlink)."""
+    try:
+        if not _ours(os.lstat(folder), stat.S_ISDIR):
+            return 0
+    except OSError:
+        return 0
+    freed = 0
+    for root, dirs, files in os.walk(folder, topdown=False):
+        for name in files:
+            path = os.path.join(root, name)
+            with contextlib.suppress(OSError):
+                freed += _unlink(path, os.lstat(path).st_size)
+        for name in dirs:
+            with contextlib.suppress(OSError):
+                os.rmdir(os.path.join(root, name))
+    with contextlib.suppress(OSError):
+        os.rmdir(folder)
+    cache._folders.clear()
+    cache._folders[cache._root] = cache.enabled
+    return freed

@@ -94,7 +94,35 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument(
         "--dump-model", type=Path, metavar="FILE", help="also write the model as JSON"
     )
+
+    cache = sub.add_parser("cache", help="show the build cache's size, or clear it")
+    cache.add_argument(
+        "action", nargs="?", default="info", choices=["info", "clear"], help="(default: info)"
+    )
+    cache.add_argument(
+        "--cache-dir", type=Path, metavar="DIR", help="build cache (default: ~/.cache/sogen)"
+    )
     return parser
+
+
+def _cache_command(args: argparse.Namespace, out: TextIO) -> int:
+    from generator.cache import BuildCache, cache_max_bytes, clear, usage
+
+    cache = BuildCache(args.cache_dir)
+    if not cache.enabled:
+        print(f"{cache.root}: not used (not a folder of this user's alone)", file=out)
+        return EXIT_ERRORS
+    if args.action == "clear":
+        freed = clear(cache)
+        print(f"{cache.root}: cleared, {freed / 2**20:.1f} MiB freed", file=out)
+        return EXIT_OK
+    layers = usage(cache)
+    total = sum(u.bytes for u in layers.values())
+    limit = cache_max_bytes() / 2**20
+    print(f"{cache.root}: {total / 2**20:.1f} MiB of at most {limit:.0f} MiB", file=out)
+    for layer, used in layers.items():
+        print(f"  {layer:<11} {used.files:>7} files {used.bytes / 2**20:>9.1f} MiB", file=out)
+    return EXIT_OK
 
 
 def _version() -> str:
@@ -155,6 +183,7 @@ def _options(args: argparse.Namespace, config: Config) -> pipeline.Options:
         cache_dir=args.cache_dir,
         use_cache=not args.no_cache,
         silence=frozenset(_silenced_codes(args)) | config.silence,
+        cache_max_bytes=config.cache_max_mb * 1024 * 1024 if config.cache_max_mb else None,
     )
 
 
@@ -271,6 +300,8 @@ def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
         args = _parse(parser, argv)
     except SystemExit as exc:
         return EXIT_USAGE if exc.code else EXIT_OK
+    if args.command == "cache":
+        return _cache_command(args, out)
     config_diags = Diagnostics()
     config_path = args.config if args.config is not None else find_config(Path.cwd())
     if args.config is not None and not args.config.is_file():

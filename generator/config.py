@@ -8,6 +8,7 @@
     openapi = "3.0"
     templates = "my-templates"  # files here override templates/python/ one by one
     silence = ["SOG304"]        # warnings not to print, count or fail --strict on
+    cache_max_mb = 1024         # the build cache is kept under this size
 
     [tool.sogen.contact]        # the spec's info.contact (any of name, url, email)
     name = "SuperOffice developer documentation"
@@ -33,7 +34,7 @@ from generator.diagnostics import CODES, Diagnostics, SourceRef
 
 KEYS = frozenset(
     {"inputs", "out", "package", "version", "openapi", "templates", "contact", "license"}
-    | {"silence"}
+    | {"silence", "cache_max_mb"}
 )
 # The fields of the spec's info objects that configuration may give (OpenAPI 3.0 and 3.1)
 INFO_FIELDS = {"contact": ("name", "url", "email"), "license": ("name", "url", "identifier")}
@@ -56,6 +57,7 @@ class Config:
     contact: tuple[tuple[str, str], ...] = ()
     license: tuple[tuple[str, str], ...] = ()
     silence: frozenset[str] = frozenset()  # warning codes
+    cache_max_mb: int | None = None
 
 
 def find_config(start: Path) -> Path | None:
@@ -130,6 +132,11 @@ def _set(config: Config, key: str, value: object, base: Path) -> str | None:
         return None
     if key in INFO_FIELDS:
         return _set_info(config, key, value)
+    if key == "cache_max_mb":
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 10**7:
+            return "must be a whole number of megabytes (at least 1)"
+        config.cache_max_mb = value
+        return None
     if key == "silence":
         codes = [value] if isinstance(value, str) else value
         if not isinstance(codes, list) or not all(isinstance(v, str) for v in codes):

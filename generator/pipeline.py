@@ -56,6 +56,7 @@ class Options:
     openapi_version: OpenApiVersion = "3.0"
     strict: bool = False
     silence: frozenset[str] = frozenset()  # warning codes that neither print nor fail --strict
+    cache_max_bytes: int | None = None  # None: $SOGEN_CACHE_MAX_MB, else 1 GiB
     with_client: bool = True
     package: str = "superoffice_webapi"
     version: str = "0.1.0"
@@ -472,6 +473,10 @@ def build(options: Options) -> Outcome:
     if stats is not None:
         stats.slowest, stats.slowest_path = 0.0, ""  # this build's slowest file
     outcome = _build(options)
+    if outcome.report is not None and options.use_cache:
+        from generator.cache import cache_max_bytes, sweep
+
+        sweep(BuildCache(options.cache_dir), cache_max_bytes(options.cache_max_bytes))
     stats = _format_stats()
     if stats is not None:
         outcome.formatting = stats.since(before) if before is not None else stats.copy()
