@@ -129,6 +129,57 @@ def test_generated_package_is_clean_under_ruff_and_black(built: Path) -> None:
     assert black.returncode == 0, black.stderr[-3000:]
 
 
+PER_CALL = {"self", "select", "language", "culture", "time_zone", "max_retries", "timeout"}
+
+
+def test_readme_reference_shows_every_argument_of_every_method(built: Path) -> None:
+    """Each method's line in the package README names all its own keyword arguments."""
+    import ast
+
+    readme = (built / "python" / "README.md").read_text(encoding="utf-8")
+    sections = dict(
+        re.findall(r"^### `client\.(\w+)` .*?\n\n(.*?)(?=^### |\Z)", readme, re.M | re.S)
+    )
+    package = built / "python" / "superoffice_webapi" / "agents"
+    checked = 0
+    for module in sorted(package.glob("*.py")):
+        if module.name == "__init__.py":
+            continue
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        sync = [
+            c for c in tree.body if isinstance(c, ast.ClassDef) and not c.name.startswith("Async")
+        ]
+        lines = {
+            m.group(1): m.group(0)
+            for m in re.finditer(r"^- `(\w+)\((.*)$", sections[module.stem], re.M)
+        }
+        for cls in sync:
+            for method in cls.body:
+                if not isinstance(method, ast.FunctionDef) or method.name.startswith("_"):
+                    continue
+                line = lines[method.name]
+                assert "(, " not in line and ", ..." not in line, line
+                for arg in method.args.kwonlyargs:
+                    if arg.arg not in PER_CALL:
+                        assert f"{arg.arg}: " in line, (method.name, arg.arg, line)
+                checked += 1
+    assert checked == _operation_count(built)
+
+
+def test_what_installing_leaves_in_the_package_folder_is_ignored(built: Path) -> None:
+    """The fixture pip-installed OUT/python: its leftovers are in the package's .gitignore."""
+    import fnmatch
+
+    ignored = (built / "python" / ".gitignore").read_text().split()
+    manifest = json.loads((built / ".sogen-manifest.json").read_text())["files"]
+    ours = {Path(f).parts[1] for f in manifest if f.startswith("python/")}
+    leftovers = [p for p in (built / "python").iterdir() if p.name not in ours]
+    assert leftovers, "installing leaves build/ and *.egg-info behind (else this checks nothing)"
+    for path in leftovers:
+        name = path.name + ("/" if path.is_dir() else "")
+        assert any(fnmatch.fnmatch(name, pattern) for pattern in ignored), name
+
+
 def test_importing_the_package_loads_no_agent_or_model_module(built: Path) -> None:
     code = """
 import sys, superoffice_webapi

@@ -424,6 +424,7 @@ class _ClientRenderer(FileRenderer):
                 self.render(template, target)
 
         whole("pyproject.toml.jinja", "python/pyproject.toml")
+        whole("gitignore.jinja", "python/.gitignore")
         self.render("README.md.jinja", "python/README.md", {"reference": "".join(readme_sections)})
         whole("package/__init__.py.jinja", f"{pkg}/__init__.py")
         whole("package/_client.py.jinja", f"{pkg}/_client.py")
