@@ -24,6 +24,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SOG106": ("error", "path is not under /api/v1/ (or has a '.' or '..' segment)"),
     "SOG107": ("error", "unknown HTTP method"),
     "SOG108": ("warning", "page has no response section"),
+    "SOG109": ("warning", "endpoint path has an unbalanced brace; sent as text"),
     # 2xx: tables
     "SOG201": ("error", "table row has the wrong number of cells"),
     "SOG202": ("warning", "a second table with another header in one section; ignored"),
@@ -45,6 +46,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SOG304": ("warning", "sample is an include of another file; not available"),
     "SOG305": ("warning", "array item type unknown: not in the table nor the sample"),
     "SOG306": ("warning", "sample value breaks its type's format; the spec's example is repaired"),
+    "SOG310": ("warning", "a code fence is never closed; it runs to the end of the page"),
+    "SOG311": ("warning", "sample request's method or path is not the endpoint's"),
     # 4xx: the model across pages
     "SOG401": ("error", "two pages have the same uid"),
     "SOG402": ("error", "two operations have the same method and path"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from generator.diagnostics import Diagnostics, SourceRef
 from generator.model.doctext import clean_doc_text, first_sentence, split_online_restricted
@@ -106,13 +106,51 @@ _TITLE_VERBS = {"GET": "GET", "POST": "POST", "PUT": "PUT", "PATCH": "PATCH", "D
 
 
 def _check_title(doc: PageDoc, diags: Diagnostics) -> None:
-    """`DEL` is the docs' spelling of DELETE; older titles are a bare method name (no verb)."""
-    verb = doc.title.split(" ", 1)[0].upper() if doc.title else ""
-    if verb in _TITLE_VERBS and _TITLE_VERBS[verb] != doc.method:
+    """`DEL` is the docs' spelling of DELETE; older titles are a bare method name (no verb).
+    A title names the endpoint's path after /api/v1/ (placeholder names and case aside)."""
+    verb, _, rest = doc.title.strip().partition(" ") if doc.title else ("", "", "")
+    verb = verb.upper()
+    if verb not in _TITLE_VERBS:
+        return
+    if _TITLE_VERBS[verb] != doc.method:
         diags.add(
             "SOG105",
             f"title says {verb} but the endpoint block says {doc.method}; the block wins",
             doc.front_matter_source,
+        )
+    elif rest.strip() and _path_shape(rest) != _path_shape(doc.url_path.removeprefix("/api/v1/")):
+        diags.add(
+            "SOG105",
+            f"title names {rest.strip()!r} but the endpoint block says {doc.url_path}; "
+            "the block wins",
+            doc.front_matter_source,
+        )
+
+
+def _path_shape(path: str) -> list[str]:
+    return [
+        "{}" if part.startswith("{") else part.lower()
+        for part in path.split("?", 1)[0].strip().strip("/").split("/")
+    ]
+
+
+def _check_sample_request(op: Operation, diags: Diagnostics) -> None:
+    """The sample request is of this endpoint: its method, and its path segment by segment
+    (a placeholder takes any value), scheme, host and tenant prefix aside."""
+    example = op.request_example
+    if example is None or not example.path:
+        return
+    sample = urlsplit(example.path).path
+    at = sample.lower().find("/api/v1/")
+    shape = _path_shape(sample[at:] if at >= 0 else sample)
+    want = _path_shape(op.path)
+    fits = len(shape) == len(want) and all(w in ("{}", s) for w, s in zip(want, shape, strict=True))
+    if example.method != op.method or not fits:
+        diags.add(
+            "SOG311",
+            f"sample request is {example.method} {example.path}, not of the endpoint "
+            f"{op.method} {op.path}",
+            example.source,
         )
 
 
@@ -143,6 +181,7 @@ def build_operation(doc: PageDoc, diags: Diagnostics) -> PageResult:
     op.parameters.extend(_query_parameters(doc, diags))
     op.parameters.extend(_header_parameters(doc, diags))
     op.request_example = parse_example(doc.sample_request, "request", diags)
+    _check_sample_request(op, diags)
     op.response_example = parse_example(doc.sample_response, "response", diags)
     op.request_body = _request_body(doc, result, diags)
     op.responses = _responses(doc, result, diags)

@@ -333,6 +333,7 @@ def _rule_fence(state: _State, tokens: list[Token], i: int) -> int:
         source=state.ref(line0),
         content_line=line0 + 2,
     )
+    _check_closed(state, token, line0)
     info = fence.info.lower()
     if info == "http" and state.endpoint is None and state.section == "preamble":
         state.endpoint = fence
@@ -544,6 +545,20 @@ def _finish(state: _State) -> PageDoc | None:
     )
 
 
+def _check_closed(state: _State, token: Token, line0: int) -> None:
+    """A fence never closed runs to the end of the page and swallows what follows (the
+    sample response, say), which would otherwise go unnoticed."""
+    end = token.map[1] if token.map else line0 + 1
+    last = state.lines[end - 1].strip() if line0 < end - 1 < len(state.lines) else ""
+    closed = last.startswith(token.markup) and not last.strip(token.markup[0])
+    if not closed:
+        state.diags.add(
+            "SOG310",
+            f"this {token.markup} fence is never closed; it runs to the end of the page",
+            state.ref(line0),
+        )
+
+
 def _parse_endpoint(state: _State) -> tuple[str, str] | None:
     fence = state.endpoint
     if fence is None:
@@ -580,7 +595,25 @@ def _parse_endpoint(state: _State) -> tuple[str, str] | None:
             ref.at(ref.line, col),
         )
         return None
+    if not _balanced_braces(url_path):
+        col = first.find(m.group(2)) + 1
+        state.diags.add(
+            "SOG109",
+            f"endpoint path {url_path!r} has an unbalanced brace; the brace is sent as text",
+            ref.at(ref.line, col),
+        )
     return method, url_path
+
+
+def _balanced_braces(path: str) -> bool:
+    """Every `{` closed by a `}` before the next `{`, and no `}` without its `{`."""
+    depth = 0
+    for char in path:
+        if char in "{}":
+            depth += 1 if char == "{" else -1
+            if depth not in (0, 1):
+                return False
+    return depth == 0
 
 
 def _has_dot_segment(path: str) -> bool:
