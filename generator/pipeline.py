@@ -401,6 +401,7 @@ def _emit_all(
         str(options.out / "openapi.yaml"),
         cache,
         lambda: emit_openapi(api, options.openapi_version, info),
+        _origins(api),
     )
     del doc
     clock.lap("validate")
@@ -416,6 +417,13 @@ def _emit_all(
         del outcome.diags.items[reported:]
     outcome.diags.items.extend(found.items)
     clock.lap("validate")  # the wait for the validation worker, if any
+
+
+def _origins(api: Api) -> dict[str, SourceRef]:
+    """Where each operation and schema of the spec comes from, for located SOG501s."""
+    found = {op.id: op.source for op in api.operations()}
+    found.update({f"#/components/schemas/{n}": s.source for n, s in api.schemas.items()})
+    return found
 
 
 def _render_client(

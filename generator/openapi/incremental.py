@@ -19,13 +19,14 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from generator.cache import BuildCache, code_version, digest
 from generator.diagnostics import Diagnostics, SourceRef
 from generator.model.ir import JSONValue
 
 Doc = dict[str, JSONValue]
+_POINTER = re.compile(r"invalid OpenAPI at #/([^:]*):")
 # bigger batches cost less per operation, smaller ones re-validate less after an edit
 PATH_BATCH = 25
 TAG_BATCH = 50
@@ -264,11 +265,19 @@ class PendingValidation:
     then would have."""
 
     def __init__(
-        self, doc: Doc, where: str, cache: BuildCache | None, remake: Callable[[], Doc]
+        self,
+        doc: Doc,
+        where: str,
+        cache: BuildCache | None,
+        remake: Callable[[], Doc],
+        origins: Mapping[str, SourceRef] | None = None,
     ) -> None:
         """`remake` gives the document again if a shape fails (for exact messages), so the
-        document itself need not be kept in memory meanwhile."""
+        document itself need not be kept in memory meanwhile. `origins`: the page place of
+        each operation (by operationId) and schema (by `#/components/schemas/<name>`), so an
+        error is reported where the page can be fixed, not in a file that is never written."""
         self.where = where
+        self.origins = origins or {}
         self.cache = cache
         self.remake = remake
         self.dangling = _dangling_refs(doc)
@@ -298,20 +307,46 @@ class PendingValidation:
                 messages.extend(errors)
             elif self.cache is not None:
                 self.cache.put("valid", key, b"1")
+        doc: Doc = {}
         if messages:
             # a shape failed: validate the real document to report real places
-            exact = _errors(self.remake())
+            doc = self.remake()
+            exact = _errors(doc)
             messages = sorted(set(self.dangling + (exact or messages)))
         unique = sorted(set(messages))
+        nowhere = SourceRef(self.where, 1, 1)
         for message in unique[:MAX_REPORTED]:
-            diags.add("SOG501", message, SourceRef(self.where, 1, 1))
+            diags.add("SOG501", message, self._origin(doc, message) or nowhere)
         if len(unique) > MAX_REPORTED:
-            diags.add(
-                "SOG501",
-                f"{len(unique) - MAX_REPORTED} more OpenAPI errors",
-                SourceRef(self.where, 1, 1),
-            )
+            diags.add("SOG501", f"{len(unique) - MAX_REPORTED} more OpenAPI errors", nowhere)
         return not messages
+
+    def _origin(self, doc: Doc, message: str) -> SourceRef | None:
+        """The page place of the part of `doc` that `message` is about."""
+        m = _POINTER.search(message)
+        if m is None:
+            return None
+        pointer = m.group(1)
+        parts = pointer.split("/")
+        if parts[:2] == ["components", "schemas"] and len(parts) > 2:
+            return self.origins.get("#/components/schemas/" + parts[2])
+        paths = doc.get("paths")
+        if parts[0] == "paths" and isinstance(paths, dict):
+            # the validator does not escape the `/` of a path key: find the key it starts with
+            rest = pointer.removeprefix("paths/")
+            keys = [k for k in paths if rest == k or rest.startswith(k + "/")]
+            item = paths[max(keys, key=len)] if keys else None
+            if not isinstance(item, dict):
+                return None
+            after = rest[len(max(keys, key=len)) + 1 :].split("/", 1)[0]
+            methods = [after] if after in item else list(item)
+            for method in methods:
+                operation = item.get(method)
+                if isinstance(operation, dict):
+                    found = self.origins.get(str(operation.get("operationId")))
+                    if found is not None:
+                        return found
+        return None
 
 
 def validate_incrementally(

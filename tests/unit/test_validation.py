@@ -94,3 +94,31 @@ def test_valid_units_are_remembered(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     broken = _break_first_operation(doc)
     assert not validate_incrementally(broken, "o", Diagnostics(), cache)
     assert validated  # the changed unit (and then the whole document) was validated
+
+
+def test_an_invalid_part_is_reported_at_the_page_that_made_it(
+    where: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A build whose spec fails validation points at the page and line of the operation or
+    schema at fault (the spec itself is never written)."""
+    from generator import pipeline
+    from generator.openapi import emit
+
+    real = emit.emit_openapi
+
+    def broken_emit(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        doc = real(*args, **kwargs)
+        del doc["paths"]["/api/v1/Agents/Chat/AddChatMessage"]["post"]["responses"]
+        doc["components"]["schemas"]["ChatMessage"]["type"] = "no such type"
+        return doc
+
+    monkeypatch.setattr(emit, "emit_openapi", broken_emit)
+    out = tmp_path / "out"
+    outcome = pipeline.build(Options(inputs=[REPO / "specs"], out=out, use_cache=False))
+    found = sorted(d.render() for d in outcome.diags if d.code == "SOG501")
+    page = str(REPO / "specs" / "v1ChatAgent_AddChatMessage.md")
+    operation = next(r for r in found if "#/paths/" in r)
+    schema = next(r for r in found if "#/components/schemas/ChatMessage" in r)
+    assert operation.startswith(f"{page}:10:1: error: invalid OpenAPI at #/paths/"), operation
+    assert schema.startswith(f"{page}:"), schema
+    assert not out.exists()
