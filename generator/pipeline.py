@@ -454,6 +454,7 @@ def _render_client(
         reuse=keep,
         compiled=_compiled_templates(cache),
         helper_ok=helper_ok,
+        progress=options.progress,
     )
     memo.commit()
     return rendered

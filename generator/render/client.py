@@ -109,9 +109,11 @@ def render_client(
     reuse: Callable[[str, str], bool] | None = None,
     compiled: TemplateStore | None = None,
     helper_ok: Callable[[], bool] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> RenderedViews | None:
     """Render, format and hand each file to `sink` (relative path, bytes) as soon as it is
-    done; a file that fails is reported (SOG503) and not handed over.
+    done; a file that fails is reported (SOG503) and not handed over. `progress("render",
+    done, total)` is told as the per-view files are made.
 
     `memo` remembers the hash of each per-model and per-group file by its template and view;
     when the view is unchanged, `reuse(path, hash)` may keep the file the last build wrote
@@ -135,6 +137,7 @@ def render_client(
         rendered = RenderedViews(ctx)
         renderer = _ClientRenderer(ctx, diags, sink, user_templates, compiled)
         renderer.helper_ok = helper_ok if memo is not None else None
+        renderer.progress = progress
         renderer.render_all(memo=memo, reuse=reuse, rendered=rendered if memo is not None else None)
         return rendered
     finally:
@@ -332,6 +335,7 @@ class _ClientRenderer(FileRenderer):
         self.ctx = ctx
         self.compiled = compiled
         self.helper_ok: Callable[[], bool] | None = None  # may a helper process start now?
+        self.progress: Callable[[str, int, int], None] | None = None
         env = make_environment(user_templates, compiled)
         self.probe_at = probe_at if probe_at is not None else probe_of(ctx)
         self.full_group: Callable[[int], GroupView] = ctx.groups.__getitem__
@@ -509,6 +513,8 @@ class _ClientRenderer(FileRenderer):
                 if n < end:
                     here(jobs[n])
                     n += 1
+                if self.progress is not None:
+                    self.progress("render", n + len(jobs) - end, len(jobs))
         finally:
             if helper is not None:
                 helper.stop()

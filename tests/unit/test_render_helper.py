@@ -86,3 +86,20 @@ def test_a_helper_that_fails_changes_nothing(
     helped, _ = _render(tmp_path, helper_ok=True)
     assert slow_parent == []
     assert helped == alone
+
+
+def test_render_reports_its_progress_to_the_end(tmp_path: Path) -> None:
+    """The progress bar moves during the render too, not only while pages are parsed."""
+    from generator.pipeline import build
+
+    seen: list[tuple[str, int, int]] = []
+    options = Options(
+        inputs=[REPO / "specs"],
+        out=tmp_path / "out",
+        use_cache=False,
+        progress=lambda stage, done, total: seen.append((stage, done, total)),
+    )
+    assert not build(options).failed()
+    render = [(done, total) for stage, done, total in seen if stage == "render"]
+    assert render and render[-1][0] == render[-1][1] > 1
+    assert [done for done, _ in render] == sorted(done for done, _ in render)
