@@ -6,11 +6,13 @@ Exit status: 0 no errors (warnings allowed), 1 errors (or differences, for check
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -65,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     common(b)
     output(b)
     b.add_argument("--dump-model", type=Path, metavar="FILE", help="also write the model as JSON")
+    b.add_argument(
+        "--overwrite-unowned",
+        action="store_true",
+        help="replace files sogen did not write where it now writes one (default: refuse)",
+    )
 
     c = sub.add_parser("check", help="exit 1 if OUT is not exactly what build would write")
     common(c)
@@ -108,6 +115,8 @@ def _options(args: argparse.Namespace, config: Config) -> pipeline.Options:
         license=config.license,
         cache_dir=args.cache_dir,
         use_cache=not args.no_cache,
+        overwrite_unowned=getattr(args, "overwrite_unowned", False) or config.overwrite_unowned,
+        dump_model=args.dump_model if args.command == "build" else None,
     )
 
 
@@ -189,22 +198,62 @@ def main(
     bar = _ProgressBar(err) if err.isatty() and not args.quiet else None
     options.progress = bar
     try:
-        return _run(args, options, out, err, bar)
-    except KeyboardInterrupt:
+        with _terminate_as_interrupt():
+            return _run(args, options, out, err, bar)
+    except KeyboardInterrupt as exc:
         if bar is not None:
             bar.clear()
-        print("sogen: interrupted; the output folder was left as it was", file=err)
-        return 130
-    except Exception as exc:  # a bug in sogen: say so plainly; OUT is untouched (atomic writes)
+        how = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print(f"sogen: {how}; {_out_state(options)}", file=err)
+        return 143 if isinstance(exc, Terminated) else 130
+    except Exception as exc:  # a bug in sogen: say so plainly, and truly what became of OUT
         if os.environ.get("SOGEN_DEBUG"):
             raise
         name = type(exc).__name__
         print(
-            f"sogen: internal error: {name}: {exc}; the output folder was left as it was. "
+            f"sogen: internal error: {name}: {exc}; {_out_state(options)}. "
             "Set SOGEN_DEBUG=1 for a traceback and please report it. [SOG999]",
             file=err,
         )
         return EXIT_ERRORS
+
+
+def _out_state(options: pipeline.Options) -> str:
+    """What became of OUT, truly: a build swaps it in whole or not at all (atomic writes)."""
+    if options.out_replaced:
+        return "the output folder had already been written"
+    return "the output folder was left as it was"
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that a build throws its staging folder away."""
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops sogen as Ctrl-C does (OUT as it was, no staging folder left), when
+    sogen runs as the program (its handler unset) in the main thread. Forked workers that
+    inherit the handler die of the signal as before."""
+    main_pid = os.getpid()
+
+    def stop(signum: int, frame: object) -> None:
+        if os.getpid() != main_pid:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        raise Terminated
+
+    try:
+        installed = signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+        if installed:
+            signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread
+        installed = False
+    try:
+        yield
+    finally:
+        if installed:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _run(
@@ -227,11 +276,8 @@ def _run(
             print(f"{skipped}: note: not an endpoint page; skipped", file=err)
         for note in outcome.notes:
             print(f"sogen: note: {note}", file=err)
-    if getattr(args, "dump_model", None) and outcome.api is not None:
-        from generator.model.ir import to_json
-
-        text = json.dumps(to_json(outcome.api), indent=2, ensure_ascii=False) + "\n"
-        args.dump_model.write_text(text, encoding="utf-8")
+    if args.command == "lint" and args.dump_model and outcome.api is not None:
+        pipeline.dump_model(outcome.api, args.dump_model, outcome.diags)  # build did its own
     diagnostics = outcome.diags.sorted()
     if args.command == "lint" and args.format == "json":
         print(

@@ -7,6 +7,7 @@
     version = "0.1.0"
     openapi = "3.0"
     templates = "my-templates"  # files here override templates/python/ one by one
+    overwrite_unowned = false   # build may replace files it did not write (else SOG505)
 
     [tool.sogen.contact]        # the spec's info.contact (any of name, url, email)
     name = "SuperOffice developer documentation"
@@ -29,7 +30,17 @@ from pathlib import Path
 from generator.diagnostics import Diagnostics, SourceRef
 
 KEYS = frozenset(
-    {"inputs", "out", "package", "version", "openapi", "templates", "contact", "license"}
+    {
+        "inputs",
+        "out",
+        "package",
+        "version",
+        "openapi",
+        "templates",
+        "contact",
+        "license",
+        "overwrite_unowned",
+    }
 )
 # The fields of the spec's info objects that configuration may give (OpenAPI 3.0 and 3.1)
 INFO_FIELDS = {"contact": ("name", "url", "email"), "license": ("name", "url", "identifier")}
@@ -51,6 +62,8 @@ class Config:
     # info.contact and info.license: (field, value) pairs in INFO_FIELDS order
     contact: tuple[tuple[str, str], ...] = ()
     license: tuple[tuple[str, str], ...] = ()
+    # build replaces files sogen did not write where it now writes one (else SOG505)
+    overwrite_unowned: bool = False
 
 
 def find_config(start: Path) -> Path | None:
@@ -117,6 +130,11 @@ def _set(config: Config, key: str, value: object, base: Path) -> str | None:
         return None
     if key in INFO_FIELDS:
         return _set_info(config, key, value)
+    if key == "overwrite_unowned":
+        if not isinstance(value, bool):
+            return "must be true or false"
+        config.overwrite_unowned = value
+        return None
     if not isinstance(value, str):
         return "must be a string"
     if key == "out":
