@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import sys
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -83,6 +82,11 @@ def _parser() -> argparse.ArgumentParser:
     common(b)
     output(b)
     b.add_argument("--dump-model", type=Path, metavar="FILE", help="also write the model as JSON")
+    b.add_argument(
+        "--overwrite-unowned",
+        action="store_true",
+        help="replace files sogen did not write where it now writes one (default: refuse)",
+    )
 
     c = sub.add_parser("check", help="exit 1 if OUT is not exactly what build would write")
     common(c)
@@ -184,6 +188,8 @@ def _options(args: argparse.Namespace, config: Config) -> pipeline.Options:
         use_cache=not args.no_cache,
         silence=frozenset(_silenced_codes(args)) | config.silence,
         cache_max_bytes=config.cache_max_mb * 1024 * 1024 if config.cache_max_mb else None,
+        overwrite_unowned=getattr(args, "overwrite_unowned", False) or config.overwrite_unowned,
+        dump_model=args.dump_model if args.command == "build" else None,
     )
 
 
@@ -258,15 +264,14 @@ def main(
 ) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    with _terminate_as_interrupt():
-        try:
-            status = _main(argv, out, err)
-            out.flush()  # here, where a reader gone away can still be handled
-            return status
-        except BrokenPipeError:
-            # the reader went away (`sogen check | head`): nobody is left to tell
-            _quiet_stdout()
-            return EXIT_ERRORS
+    try:
+        status = _main(argv, out, err)
+        out.flush()  # here, where a reader gone away can still be handled
+        return status
+    except BrokenPipeError:
+        # the reader went away (`sogen check | head`): nobody is left to tell
+        _quiet_stdout()
+        return EXIT_ERRORS
 
 
 def _quiet_stdout() -> None:
@@ -274,24 +279,6 @@ def _quiet_stdout() -> None:
     with contextlib.suppress(OSError, ValueError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-
-
-@contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM (what CI runners and `Popen.terminate()` send) does what Ctrl-C does: OUT is
-    left as it was and the build's workers and staging folder go with it."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    before = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, before)
 
 
 def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
@@ -322,24 +309,64 @@ def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     bar = _ProgressBar(err) if err.isatty() and not args.quiet else None
     options.progress = bar
     try:
-        return _run(args, options, out, err, bar)
-    except KeyboardInterrupt:
+        with _terminate_as_interrupt():
+            return _run(args, options, out, err, bar)
+    except KeyboardInterrupt as exc:
         if bar is not None:
             bar.clear()
-        print("sogen: interrupted; the output folder was left as it was", file=err)
-        return 130
+        how = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print(f"sogen: {how}; {_out_state(options)}", file=err)
+        return 143 if isinstance(exc, Terminated) else 130
     except BrokenPipeError:
         raise  # not a bug: the reader of our output went away
-    except Exception as exc:  # a bug in sogen: say so plainly; OUT is untouched (atomic writes)
+    except Exception as exc:  # a bug in sogen: say so plainly, and truly what became of OUT
         if os.environ.get("SOGEN_DEBUG"):
             raise
         name = type(exc).__name__
         print(
-            f"sogen: internal error: {name}: {exc}; the output folder was left as it was. "
+            f"sogen: internal error: {name}: {exc}; {_out_state(options)}. "
             "Set SOGEN_DEBUG=1 for a traceback and please report it. [SOG999]",
             file=err,
         )
         return EXIT_ERRORS
+
+
+def _out_state(options: pipeline.Options) -> str:
+    """What became of OUT, truly: a build swaps it in whole or not at all (atomic writes)."""
+    if options.out_replaced:
+        return "the output folder had already been written"
+    return "the output folder was left as it was"
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that a build throws its staging folder away."""
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops sogen as Ctrl-C does (OUT as it was, no staging folder left), when
+    sogen runs as the program (its handler unset) in the main thread. Forked workers that
+    inherit the handler die of the signal as before."""
+    main_pid = os.getpid()
+
+    def stop(signum: int, frame: object) -> None:
+        if os.getpid() != main_pid:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        raise Terminated
+
+    try:
+        installed = signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+        if installed:
+            signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread
+        installed = False
+    try:
+        yield
+    finally:
+        if installed:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _run(
@@ -362,11 +389,8 @@ def _run(
             print(f"{skipped}: note: not an endpoint page; skipped", file=err)
         for note in outcome.notes:
             print(f"sogen: note: {note}", file=err)
-    if getattr(args, "dump_model", None) and outcome.api is not None:
-        from generator.model.ir import to_json
-
-        text = json.dumps(to_json(outcome.api), indent=2, ensure_ascii=False) + "\n"
-        args.dump_model.write_text(text, encoding="utf-8")
+    if args.command == "lint" and args.dump_model and outcome.api is not None:
+        pipeline.dump_model(outcome.api, args.dump_model, outcome.diags)  # build did its own
     diagnostics = outcome.diags.sorted()
     if args.command == "lint" and args.format == "json":
         print(

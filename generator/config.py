@@ -9,6 +9,7 @@
     templates = "my-templates"  # files here override templates/python/ one by one
     silence = ["SOG304"]        # warnings not to print, count or fail --strict on
     cache_max_mb = 1024         # the build cache is kept under this size
+    overwrite_unowned = false   # build may replace files it did not write (else SOG505)
 
     [tool.sogen.contact]        # the spec's info.contact (any of name, url, email)
     name = "SuperOffice developer documentation"
@@ -34,7 +35,7 @@ from generator.diagnostics import CODES, Diagnostics, SourceRef
 
 KEYS = frozenset(
     {"inputs", "out", "package", "version", "openapi", "templates", "contact", "license"}
-    | {"silence", "cache_max_mb"}
+    | {"silence", "cache_max_mb", "overwrite_unowned"}
 )
 # The fields of the spec's info objects that configuration may give (OpenAPI 3.0 and 3.1)
 INFO_FIELDS = {"contact": ("name", "url", "email"), "license": ("name", "url", "identifier")}
@@ -58,6 +59,8 @@ class Config:
     license: tuple[tuple[str, str], ...] = ()
     silence: frozenset[str] = frozenset()  # warning codes
     cache_max_mb: int | None = None
+    # build replaces files sogen did not write where it now writes one (else SOG505)
+    overwrite_unowned: bool = False
 
 
 def find_config(start: Path) -> Path | None:
@@ -145,6 +148,11 @@ def _set(config: Config, key: str, value: object, base: Path) -> str | None:
         if problem:
             return problem
         config.silence = frozenset(codes)
+        return None
+    if key == "overwrite_unowned":
+        if not isinstance(value, bool):
+            return "must be true or false"
+        config.overwrite_unowned = value
         return None
     if not isinstance(value, str):
         return "must be a string"

@@ -64,6 +64,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SOG501": ("error", "emitted OpenAPI document is not valid"),
     "SOG502": ("error", "cannot write the output folder"),
     "SOG503": ("error", "generated code failed to render, format or compile"),
+    "SOG504": ("error", "output folder (or a folder in it) sogen may not write or take over"),
+    "SOG505": ("error", "a file sogen did not write is where it now writes one"),
+    "SOG506": ("error", "something that is not a regular file is where sogen writes a file"),
+    "SOG507": ("error", "cannot write the --dump-model file"),
     # 9xx: usage
     "SOG901": ("error", "input path does not exist"),
     "SOG902": ("error", "no endpoint pages found"),

@@ -30,6 +30,7 @@ from generator.pages.reader import decode_page, find_pages, read_page_bytes, rea
 from generator.render.writer import (
     Difference,
     OutputComparison,
+    RefusedPath,
     StagedOutput,
     UnsafePathError,
     WriteReport,
@@ -67,6 +68,11 @@ class Options:
     progress: Progress | None = None
     cache_dir: Path | None = None  # None: the default cache folder
     use_cache: bool = True
+    # replace files sogen did not write where it now writes one (else SOG505)
+    overwrite_unowned: bool = False
+    dump_model: Path | None = None  # build: the model as JSON, written before OUT is touched
+    # set by build once OUT has been replaced, so that what is said after a failure is true
+    out_replaced: bool = False
 
 
 @dataclass
@@ -508,21 +514,40 @@ def _build(options: Options) -> Outcome:
     clock.lap("read")
     config = _config(options)
     fingerprint = digest(config, outcome.input_digest)  # everything the output depends on
-    if record is not None and _replay_if_current(options, outcome, record, fingerprint):
+    # Neither replaying nor patching the last build makes a model to dump, and an input that
+    # could not be read (an unreadable folder: SOG100) must fail the build, not replay it.
+    shortcut = options.dump_model is None and not outcome.diags.errors
+    if (
+        shortcut
+        and record is not None
+        and _replay_if_current(options, outcome, record, fingerprint)
+    ):
         return outcome
-    if _patch_prose_edits(options, outcome, inputs, cache, record, config, fingerprint):
+    if shortcut and _patch_prose_edits(
+        options, outcome, inputs, cache, record, config, fingerprint
+    ):
         return outcome
     model(options, cache, outcome, inputs)
+    if options.dump_model is not None and outcome.api is not None:
+        # before OUT is touched: a dump that cannot be written fails the build, OUT as it was
+        dump_model(outcome.api, options.dump_model, outcome.diags, OUT_KEPT)
     if outcome.api is None or outcome.diags.errors:
         return outcome
     state = _state_writer(options, cache, fingerprint)
     try:
-        with StagedOutput(options.out, _known_files(record)) as staged:
+        with StagedOutput(options.out, _known_files(record), options.overwrite_unowned) as staged:
             render_all(options, outcome, staged.put, cache, staged.reuse, state)
             if outcome.failed(options.strict, options.silence) or not outcome.produced:
                 return outcome  # nothing is written when anything failed
+            if staged.problems:
+                _refused(outcome, staged.problems)
+                return outcome
             clock = _Clock(outcome.timings)
             outcome.report = staged.commit()
+            _written(options, outcome, outcome.report)
+    except RefusedPath as exc:
+        _refused(outcome, [exc])
+        return outcome
     except (OSError, UnsafePathError) as exc:
         where = SourceRef(str(options.out), 1, 1)
         outcome.diags.add("SOG502", f"cannot write output: {exc}", where)
@@ -540,6 +565,48 @@ def _build(options: Options) -> Outcome:
         )  # fmt: skip
     clock.lap("write")
     return outcome
+
+
+OUT_KEPT = "; the output folder was left as it was"
+
+
+def dump_model(api: Api, path: Path, diags: Diagnostics, after: str = "") -> bool:
+    """Write the model as JSON to `path` (any file: /dev/stdout too); a located SOG507
+    (`after` appended to its message) when it cannot be written."""
+    import json
+
+    from generator.model.ir import to_json
+
+    text = json.dumps(to_json(api), indent=2, ensure_ascii=False) + "\n"
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        diags.add(
+            "SOG507", f"cannot write the model dump: {reason}{after}", SourceRef(str(path), 1, 1)
+        )
+        return False
+    return True
+
+
+def _refused(outcome: Outcome, problems: list[RefusedPath]) -> None:
+    """Each path in OUT the build would not write, located at that path; nothing was."""
+    for problem in problems:
+        message = problem.message + OUT_KEPT
+        outcome.diags.add(problem.code, message, SourceRef(problem.where, 1, 1))
+
+
+def _written(options: Options, outcome: Outcome, report: WriteReport) -> None:
+    """Remember that OUT was replaced; say (--verbose) what was kept or left behind."""
+    options.out_replaced = bool(report.written or report.removed)
+    for rel in report.kept_edited:
+        outcome.notes.append(
+            f"kept {options.out / rel}: sogen no longer makes it, and it was changed since "
+            "sogen wrote it (it is no longer in the manifest)"
+        )
+    for folder in report.leftovers:
+        outcome.notes.append(f"could not remove {folder}, left by an earlier build")
 
 
 def _summary(outcome: Outcome) -> dict[str, object]:
@@ -605,12 +672,19 @@ def _patch_prose_edits(
     clock.lap("patch")
     known = _known_files(record)
     try:
-        with StagedOutput(options.out, known) as staged:
+        with StagedOutput(options.out, known, options.overwrite_unowned) as staged:
             if not patch.write(staged, known, _compiled_templates(cache)):
                 outcome.diags.items.clear()
                 outcome.notes.append("whole build, not a patch: rendering reported a problem")
                 return False  # the whole build will report what went wrong
+            if staged.problems:
+                _refused(outcome, staged.problems)
+                return True
             outcome.report = staged.commit()
+            _written(options, outcome, outcome.report)
+    except RefusedPath as exc:
+        _refused(outcome, [exc])
+        return True
     except (OSError, UnsafePathError) as exc:
         where = SourceRef(str(options.out), 1, 1)
         outcome.diags.add("SOG502", f"cannot write output: {exc}", where)

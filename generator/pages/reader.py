@@ -71,16 +71,20 @@ def _line_col(data: bytes | str, offset: int) -> tuple[int, int]:
     return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
 
 
-def _markdown_entries(root: Path) -> Iterator[os.DirEntry[str]]:
+def _markdown_entries(root: Path, diags: Diagnostics) -> Iterator[os.DirEntry[str]]:
     """Every `*.md` entry below `root`, like `root.rglob("*.md")` (symlinked folders are not
-    entered) but from one scandir per folder instead of a stat per file."""
+    entered) but from one scandir per folder instead of a stat per file. A folder that cannot
+    be listed is an error (SOG100): skipping it would drop its pages, and a build would then
+    remove what they made."""
     folders = [str(root)]
     while folders:
         folder = folders.pop()
         try:
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda e: e.name)
-        except OSError:
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            diags.add("SOG100", f"cannot read folder: {reason}", SourceRef(folder, 1, 1))
             continue
         for entry in entries:
             if entry.name.endswith(".md"):
@@ -94,7 +98,7 @@ def find_pages(inputs: list[Path], diags: Diagnostics, skipped: list[Path]) -> l
     found: set[Path] = set()
     for item in inputs:
         if item.is_dir():
-            for entry in _markdown_entries(item):
+            for entry in _markdown_entries(item, diags):
                 if entry.name.lower() in NON_ENDPOINT_NAMES:
                     skipped.append(Path(entry.path))
                 elif entry.is_file():

@@ -169,7 +169,9 @@ def test_tampered_manifest_cannot_delete_outside(sandbox: Path) -> None:
     victim.write_text("mine")
     manifest = out / ".sogen-manifest.json"
     names = ["../../outside/victim.txt", str(victim), "/etc/hostname", "python/../../x"]
-    manifest.write_text(json.dumps({"files": names}), "utf-8")
+    # beside the real names: a manifest without them makes every file in OUT someone else's
+    real = json.loads(manifest.read_text("utf-8"))["files"]
+    manifest.write_text(json.dumps({"files": real + names}), "utf-8")
     (pages / "p2.md").write_text(_page("More", "Go", "Other"), encoding="utf-8")
     assert _build(pages, out)[0] == 0
     assert victim.read_text() == "mine"
