@@ -254,26 +254,33 @@ def parse_inputs(
     if len(misses) >= PARALLEL_PARSE_THRESHOLD and workers > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        from generator.workers import die_with_parent
+        from generator.workers import die_with_parent, signals_held
 
-        with ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=pool_context(),
             initializer=die_with_parent,
             initargs=(os.getpid(),),
-        ) as pool:
+        )
+        try:
             chunk = max(1, len(misses) // (workers * 8))
-            jobs = pool.map(
-                _page_one_pickled,
-                [inputs[n].display for n in misses],
-                [inputs[n].data or b"" for n in misses],
-                chunksize=chunk,
-            )
+            with signals_held():  # the workers are forked here
+                jobs = pool.map(
+                    _page_one_pickled,
+                    [inputs[n].display for n in misses],
+                    [inputs[n].data or b"" for n in misses],
+                    chunksize=chunk,
+                )
             for done, (n, blob) in enumerate(zip(misses, jobs, strict=True), 1):
                 results[n] = pickle.loads(blob)  # our own worker's answer
                 memo.put(inputs[n].key, blob)
                 if progress is not None and (done % 25 == 0 or done == len(misses)):
                     progress("parse", done, len(misses))
+        except BaseException:
+            # stopped (Ctrl-C, SIGTERM) or failed: the queued pages are not worth waiting for
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     else:
         for done, n in enumerate(misses, 1):
             results[n] = _page_one(inputs[n].display, inputs[n].data or b"")

@@ -3,12 +3,14 @@ making every worker (forked or fresh) end with the build that started it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
@@ -44,6 +46,24 @@ def belong_to_parent() -> None:
         die_with_parent(int(parent))
 
 
+_HELD = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait while workers are forked: a handler that raises would run in
+    the fork hooks of the standard library, which swallow the exception (the build would go
+    on as if never stopped), or in a child not yet a worker. They are delivered on leaving."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
 def die_with_parent(parent: int) -> None:
     """End this worker when process `parent` ends, however it ends (SIGKILL included): a
     worker left behind holds the build's stderr open, so a caller waiting for it hangs. On
@@ -52,6 +72,8 @@ def die_with_parent(parent: int) -> None:
     SIGTERM ends a worker plainly (a forked one inherits the build's handler, which would
     start the build's clean-up in the worker)."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):  # forked while the parent held them (signals_held)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
     if not _kernel_kills_orphans():
         threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     if os.getppid() != parent:

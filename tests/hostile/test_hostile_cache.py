@@ -68,7 +68,10 @@ def _pack_keys(data: bytes) -> list[str]:
 
 
 def _entries(cache: Path) -> list[Path]:
-    return sorted(p for p in cache.rglob("*") if p.is_file() and not p.is_symlink())
+    """The cache's entries: files in its layers (not its sweep marker)."""
+    return sorted(
+        p for p in cache.rglob("*") if p.is_file() and not p.is_symlink() and p.parent != cache
+    )
 
 
 def _hand_over(path: Path, mode: int) -> None:
