@@ -409,11 +409,16 @@ def _run(
     failed = outcome.failed(options.strict, options.silence)
     if args.command == "check" and outcome.difference is not None:
         diff = outcome.difference
-        changes = (("added", diff.added), ("changed", diff.changed), ("removed", diff.removed))
+        changes = (
+            ("added", diff.added),
+            ("changed", diff.changed),
+            ("removed", diff.removed),
+            ("missing (sogen build restores it)", diff.missing),
+        )
         for label, names in changes:
             for name in names:
                 print(f"{options.out / name}: {label}", file=out)
-        extra = f", {len(diff.added) + len(diff.changed) + len(diff.removed)} files differ"
+        extra = f", {sum(len(names) for _, names in changes)} files differ"
         failed = failed or bool(diff)
     if not args.quiet or failed:
         print(_summary(outcome, args, options.silence, extra), file=err)

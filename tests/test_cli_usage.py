@@ -132,3 +132,15 @@ def test_a_reader_that_goes_away_is_no_internal_error(tmp_path: Path) -> None:
     err = check.stderr.read().decode()
     assert check.wait(60) == 1
     assert "SOG999" not in err and "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_check_says_a_file_deleted_by_hand_is_missing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run("build", ROOT / "specs", "-o", out, "-q")[0] == 0
+    (out / "openapi.json").unlink()
+    code, text, err = run("check", ROOT / "specs", "-o", out)
+    assert code == 1
+    assert text == f"{out / 'openapi.json'}: missing (sogen build restores it)\n"
+    assert "1 files differ" in err
+    assert run("build", ROOT / "specs", "-o", out, "-q")[0] == 0
+    assert run("check", ROOT / "specs", "-o", out)[0] == 0

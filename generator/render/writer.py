@@ -58,9 +58,10 @@ class Difference:
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # sogen wrote them; since deleted by hand
 
     def __bool__(self) -> bool:
-        return bool(self.added or self.changed or self.removed)
+        return bool(self.added or self.changed or self.removed or self.missing)
 
 
 def safe_relative(rel: str) -> PurePosixPath:
@@ -232,7 +233,10 @@ class OutputComparison:
         """What build would remove, by the same rule: files of the last manifest no longer
         made, still plain files holding what sogen wrote."""
         diff = self.difference
-        for rel, recorded in manifest_hashes(self.out).items():
+        written = manifest_hashes(self.out)
+        diff.missing = sorted(rel for rel in diff.added if rel in written)
+        diff.added = [rel for rel in diff.added if rel not in written]
+        for rel, recorded in written.items():
             if rel in self.names:
                 continue
             try:
