@@ -7,6 +7,10 @@
     version = "0.1.0"
     openapi = "3.0"
     templates = "my-templates"  # files here override templates/python/ one by one
+    # operations the client may (or may not) repeat after a dropped connection, as
+    # "Group.Method" (ChatAgent.AddChatMessage) or operation id; see README "Retries"
+    idempotent = ["ContactAgent.SaveContact"]
+    not_idempotent = ["ChatAgent.GetChatMessages"]
 
     [tool.sogen.contact]        # the spec's info.contact (any of name, url, email)
     name = "SuperOffice developer documentation"
@@ -29,8 +33,11 @@ from pathlib import Path
 from generator.diagnostics import Diagnostics, SourceRef
 
 KEYS = frozenset(
-    {"inputs", "out", "package", "version", "openapi", "templates", "contact", "license"}
-)
+    {
+        "inputs", "out", "package", "version", "openapi", "templates", "contact", "license",
+        "idempotent", "not_idempotent",
+    }
+)  # fmt: skip
 # The fields of the spec's info objects that configuration may give (OpenAPI 3.0 and 3.1)
 INFO_FIELDS = {"contact": ("name", "url", "email"), "license": ("name", "url", "identifier")}
 _URL = re.compile(r"^https?://[^\s]+$")
@@ -51,6 +58,8 @@ class Config:
     # info.contact and info.license: (field, value) pairs in INFO_FIELDS order
     contact: tuple[tuple[str, str], ...] = ()
     license: tuple[tuple[str, str], ...] = ()
+    # (operation, idempotent?, where the configuration says so)
+    retry_overrides: tuple[tuple[str, bool, SourceRef], ...] = ()
 
 
 def find_config(start: Path) -> Path | None:
@@ -95,7 +104,10 @@ def load_config(path: Path | None, diags: Diagnostics) -> Config:
         if key not in KEYS:
             diags.add("SOG903", f"unknown configuration key {key!r}", at)
             continue
-        problem = _set(config, key, value, base)
+        if key in ("idempotent", "not_idempotent"):
+            problem = _set_retry_overrides(config, key, value, at)
+        else:
+            problem = _set(config, key, value, base)
         if problem:
             diags.add("SOG903", f"configuration key {key!r}: {problem}", at)
     return config
@@ -135,6 +147,17 @@ def _set(config: Config, key: str, value: object, base: Path) -> str | None:
         if value not in ("3.0", "3.1"):
             return 'must be "3.0" or "3.1"'
         config.openapi = value
+    return None
+
+
+def _set_retry_overrides(config: Config, key: str, value: object, at: SourceRef) -> str | None:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        return 'must be a list of operations ("Group.Method" or operation ids)'
+    flag = key == "idempotent"
+    for name in value:
+        if any(n == name and f != flag for n, f, _ in config.retry_overrides):
+            return f"{name!r} is listed in both idempotent and not_idempotent"
+    config.retry_overrides += tuple((str(name), flag, at) for name in value)
     return None
 
 

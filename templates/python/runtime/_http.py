@@ -790,10 +790,10 @@ class AsyncTransportClient(_TransportBase):
             max_response_bytes=max_response_bytes,
         )
         while True:
-            budget = call.begin_attempt()
+            # bounds the whole exchange, a server dribbling its headers included
+            scope = asyncio.timeout(call.begin_attempt())
             try:
-                # bounds the whole exchange, a server dribbling its headers included
-                async with asyncio.timeout(budget) as scope:
+                async with scope:
                     outcome = await self._attempt(call)
             except TimeoutError as exc:
                 if not scope.expired():
