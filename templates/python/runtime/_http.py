@@ -173,6 +173,13 @@ def _transport_error(
     )
 
 
+def _seconds(value: float | None) -> str:
+    """A duration for a message: 0.25, 60, 999999 (never 1e+06)."""
+    if value is None:
+        return "no limit"
+    return f"{value:.0f}" if value >= 1000 else f"{round(value, 3):g}"
+
+
 def _timeout_budget(timeout: httpx.Timeout) -> float | None:
     """Seconds one attempt may take in all: the largest of the timeout's values."""
     values = [
@@ -231,7 +238,8 @@ class _Call:
         left = self.left()
         if left <= 0:
             raise APITimeoutError(
-                f"request timed out: {self.where} (deadline of {self.deadline:g} s)",
+                f"request timed out: {self.where} "
+                f"(deadline of {_seconds(self.deadline)} s)",
                 request=self.request,
             )
         budget = left if self.budget is None else min(self.budget, left)
@@ -248,9 +256,9 @@ class _Call:
     def timed_out(self) -> APITimeoutError:
         """The attempt's time ran out while the answer was still coming."""
         if self.attempt_ends_at >= self.ends_at:
-            limit = f"deadline of {self.deadline:g} s"
+            limit = f"deadline of {_seconds(self.deadline)} s"
         else:
-            limit = f"timeout of {self.budget:g} s"
+            limit = f"timeout of {_seconds(self.budget)} s"
         return APITimeoutError(
             f"request timed out: {self.where} (the response took longer than the "
             f"{limit}; not retried)",
@@ -260,14 +268,15 @@ class _Call:
     def _wait_that_fits(self, wait: float, what: str) -> tuple[float | None, str]:
         if wait > _RETRY_AFTER_CAP:
             return None, (
-                f"{what} {wait:g} s is longer than the {_RETRY_AFTER_CAP:g} s "
-                "a call waits; not retried"
+                f"{what} {_seconds(wait)} s is longer than the "
+                f"{_seconds(_RETRY_AFTER_CAP)} s a call waits; not retried"
             )
         left = self.left()
         if wait >= left:
             return None, (
-                f"{what} {wait:g} s does not fit in the {max(left, 0.0):.3g} s left "
-                f"of the call's deadline of {self.deadline:g} s; not retried"
+                f"{what} {_seconds(wait)} s does not fit in the "
+                f"{_seconds(max(left, 0.0))} s left of the call's deadline of "
+                f"{_seconds(self.deadline)} s; not retried"
             )
         return wait, ""
 
@@ -289,7 +298,7 @@ class _Call:
         return wait
 
     def after_status(self, response: httpx.Response) -> tuple[float | None, str]:
-        """(seconds to wait before trying again, or None and why not, if worth saying)."""
+        """(seconds to wait before trying again, or None and why not, if worth it)."""
         if response.status_code not in _RETRY_STATUSES or self.attempt >= self.retries:
             return None, ""
         requested = _retry_after(response)
