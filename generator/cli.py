@@ -184,6 +184,7 @@ def _options(args: argparse.Namespace, config: Config) -> pipeline.Options:
         templates=getattr(args, "templates", None) or config.templates,
         contact=config.contact,
         license=config.license,
+        retry_overrides=config.retry_overrides,
         cache_dir=args.cache_dir,
         use_cache=not args.no_cache,
         silence=frozenset(_silenced_codes(args)) | config.silence,

@@ -10,6 +10,10 @@
     silence = ["SOG304"]        # warnings not to print, count or fail --strict on
     cache_max_mb = 1024         # the build cache is kept under this size
     overwrite_unowned = false   # build may replace files it did not write (else SOG505)
+    # operations the client may (or may not) repeat after a dropped connection, as
+    # "Group.Method" (ChatAgent.AddChatMessage) or operation id; see README "Retries"
+    idempotent = ["ContactAgent.SaveContact"]
+    not_idempotent = ["ChatAgent.GetChatMessages"]
 
     [tool.sogen.contact]        # the spec's info.contact (any of name, url, email)
     name = "SuperOffice developer documentation"
@@ -35,7 +39,7 @@ from generator.diagnostics import CODES, Diagnostics, SourceRef
 
 KEYS = frozenset(
     {"inputs", "out", "package", "version", "openapi", "templates", "contact", "license"}
-    | {"silence", "cache_max_mb", "overwrite_unowned"}
+    | {"silence", "cache_max_mb", "overwrite_unowned", "idempotent", "not_idempotent"}
 )
 # The fields of the spec's info objects that configuration may give (OpenAPI 3.0 and 3.1)
 INFO_FIELDS = {"contact": ("name", "url", "email"), "license": ("name", "url", "identifier")}
@@ -61,6 +65,8 @@ class Config:
     cache_max_mb: int | None = None
     # build replaces files sogen did not write where it now writes one (else SOG505)
     overwrite_unowned: bool = False
+    # (operation, idempotent?, where the configuration says so)
+    retry_overrides: tuple[tuple[str, bool, SourceRef], ...] = ()
 
 
 def find_config(start: Path) -> Path | None:
@@ -113,7 +119,10 @@ def load_config(path: Path | None, diags: Diagnostics) -> Config:
             hint = f"; did you mean {close[0]!r}?" if close else ""
             diags.add("SOG903", f"unknown configuration key {key!r}{hint}", at)
             continue
-        problem = _set(config, key, value, base)
+        if key in ("idempotent", "not_idempotent"):
+            problem = _set_retry_overrides(config, key, value, at)
+        else:
+            problem = _set(config, key, value, base)
         if problem:
             diags.add("SOG903", f"configuration key {key!r}: {problem}", at)
     return config
@@ -172,6 +181,17 @@ def _set(config: Config, key: str, value: object, base: Path) -> str | None:
         if value not in ("3.0", "3.1"):
             return 'must be "3.0" or "3.1"'
         config.openapi = value
+    return None
+
+
+def _set_retry_overrides(config: Config, key: str, value: object, at: SourceRef) -> str | None:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        return 'must be a list of operations ("Group.Method" or operation ids)'
+    flag = key == "idempotent"
+    for name in value:
+        if any(n == name and f != flag for n, f, _ in config.retry_overrides):
+            return f"{name!r} is listed in both idempotent and not_idempotent"
+    config.retry_overrides += tuple((str(name), flag, at) for name in value)
     return None
 
 

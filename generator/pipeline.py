@@ -65,6 +65,8 @@ class Options:
     # the spec's info.contact and info.license, from configuration
     contact: tuple[tuple[str, str], ...] = ()
     license: tuple[tuple[str, str], ...] = ()
+    # from configuration: (operation, idempotent?, where it says so)
+    retry_overrides: tuple[tuple[str, bool, SourceRef], ...] = ()
     progress: Progress | None = None
     cache_dir: Path | None = None  # None: the default cache folder
     use_cache: bool = True
@@ -315,7 +317,7 @@ def model(
     inputs: list[_Input] | None = None,
 ) -> Outcome:
     """Parse and model only (lint)."""
-    from generator.model.api import assemble_api
+    from generator.model.api import apply_retry_overrides, assemble_api
 
     outcome = outcome or Outcome(Diagnostics())
     clock = _Clock(outcome.timings)
@@ -326,6 +328,7 @@ def model(
         clock.lap("parse")
         if pages:
             outcome.api = assemble_api(pages, outcome.diags)
+            apply_retry_overrides(outcome.api, options.retry_overrides, outcome.diags)
             outcome.operations = len(outcome.api.operations())
             outcome.schemas = len(outcome.api.schemas)
         clock.lap("model")
@@ -481,6 +484,7 @@ def _config(options: Options) -> str:
         templates_version(options.templates),
         repr((options.openapi_version, options.with_client, options.package, options.version)),
         repr((options.contact, options.license)),
+        repr([(name, flag) for name, flag, _ in options.retry_overrides]),
         repr((options.strict, sorted(options.silence))),
     )
 

@@ -87,6 +87,32 @@ def assemble_api(
     )
 
 
+def apply_retry_overrides(
+    api: Api, overrides: tuple[tuple[str, bool, SourceRef], ...], diags: Diagnostics
+) -> None:
+    """The configuration's `idempotent` / `not_idempotent` lists: each names an operation as
+    `Group.Method` (ChatAgent.AddChatMessage) or by its id, and decides whether the client may
+    repeat it. A name that is no operation is a configuration error (SOG903)."""
+    if not overrides:
+        return
+    by_name: dict[str, Operation] = {}
+    for op in api.operations():
+        by_name[op.id] = op
+        by_name[f"{op.group}.{op.name}"] = op
+    for name, idempotent, where in overrides:
+        target = by_name.get(name)
+        if target is None:
+            key = "idempotent" if idempotent else "not_idempotent"
+            diags.add(
+                "SOG903",
+                f"configuration key {key!r}: no operation {name!r} "
+                '(give "Group.Method", e.g. "ChatAgent.AddChatMessage", or an operation id)',
+                where,
+            )
+            continue
+        target.idempotent = idempotent
+
+
 def _unique_operations(pages: list[BuiltPage], diags: Diagnostics) -> list[PageResult]:
     """Keep each page's operation, refusing duplicate uids and duplicate method+path."""
     seen_uid: dict[str, BuiltPage] = {}

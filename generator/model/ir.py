@@ -174,6 +174,9 @@ class Operation:
     # OpenAPI sees this and other operations (same method, same path shape) as one: the spec
     # writes their samples as examples named by operation id (see openapi/emit.py)
     spec_merged: bool = False
+    # sending it twice has the effect of sending it once, so the client may repeat it after a
+    # connection that dropped mid-call (see operations.idempotent_operation)
+    idempotent: bool = False
 
 
 # An operation's prose: its summary and description, its Online-restricted note, and the

@@ -86,6 +86,41 @@ def group_of(doc: PageDoc) -> tuple[str, str, str]:
     return group, kind, method
 
 
+# HTTP's idempotent methods. PATCH and POST are not.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+# Agent methods are all POST. These first words name the ones that only read (GetContact,
+# IsNickNameUnique, HasFunctionRight, ValidateScriptByString): a whole word, so CheckinDocument
+# is no Check. Verify is not one (a reCAPTCHA token is good once), nor Calculate, Preview or
+# Read (ReadRow moves on).
+_READ_VERBS = frozenset({"Get", "Find", "Search", "Is", "Has", "Can", "Exists", "Count", "Check",
+                         "Validate"})  # fmt: skip
+# ... unless a later word says it changes something too (GetOrCreate..., GetAndMarkRead); a
+# question (Is, Has, Can) only asks, whatever it asks about (CanCreateAppointmentInAllDiaries)
+_QUESTIONS = frozenset({"Is", "Has", "Can"})
+_WRITE_WORDS = frozenset({
+    "Add", "Apply", "Approve", "Assign", "Cancel", "Change", "Checkin", "Checkout", "Clear",
+    "Close", "Commit", "Copy", "Create", "Delete", "Execute", "Export", "Flush", "Generate",
+    "Import", "Insert", "Lock", "Log", "Mark", "Merge", "Move", "Notify", "Post", "Put",
+    "Regenerate", "Register", "Reject", "Remove", "Rename", "Reset", "Run", "Save", "Send", "Set",
+    "Start", "Stop", "Store", "Toggle", "Transfer", "Trigger", "Unassign", "Unlock", "Update",
+    "Upload", "Write",
+})  # fmt: skip
+_CAMEL_WORD = re.compile(r"[A-Z][a-z0-9]*|[a-z0-9]+")
+
+
+def idempotent_operation(kind: str, method: str, name: str) -> bool:
+    """Whether repeating the call is safe: an idempotent HTTP method, or an agent method whose
+    name says it only reads. Conservative: a name that does not say so may change state."""
+    if method in IDEMPOTENT_METHODS:
+        return True
+    if kind != "agent" or method != "POST":
+        return False
+    words = _CAMEL_WORD.findall(name)
+    if not words or words[0] not in _READ_VERBS:
+        return False
+    return words[0] in _QUESTIONS or not _WRITE_WORDS & set(words[1:])
+
+
 _PATH_PART = re.compile(r"(\{[^{}/]+\})")
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
@@ -173,6 +208,7 @@ def build_operation(doc: PageDoc, diags: Diagnostics) -> PageResult:
             responses=[],
             source=doc.endpoint_source,
             online_restricted=clean_doc_text(restricted),
+            idempotent=idempotent_operation(kind, doc.method, method_name),
         ),
         kind=kind,
     )

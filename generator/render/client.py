@@ -352,6 +352,7 @@ class _ClientRenderer(FileRenderer):
             "groups": ctx.groups,
             "models": ctx.models,
             "operation_count": ctx.operation_count,
+            "idempotent_count": ctx.idempotent_count,
             "query_objects": ctx.query_objects,
             "probe_group": probe_group,
             "probe": probe,

@@ -45,7 +45,10 @@ MODEL_RESERVED = (
     frozenset({"to_dict", "from_dict", "additional_properties", "self", "cls"}) | CODEC_HELPERS
 )
 CLIENT_RESERVED = frozenset({"close", "aclose", "base_url", "transport", "self", "with_options"})
-CALL_OPTIONS = ("select", "language", "culture", "time_zone", "max_retries", "timeout")
+CALL_OPTIONS = (
+    "select", "language", "culture", "time_zone", "max_retries", "timeout", "idempotent",
+    "deadline", "max_response_bytes",
+)  # fmt: skip
 # the method body's own names: its locals and the helpers it calls (a parameter `model` would
 # shadow the codec `model(...)` the body uses)
 METHOD_LOCALS = frozenset({"self", "body", "response", "query", "headers"})
@@ -151,6 +154,7 @@ class OperationView:
     has_select: bool
     source: str
     accept: str = ""  # Accept header for non-JSON responses (binary downloads)
+    idempotent: bool = False  # the client may repeat it after a dropped connection
 
 
 CODEC_NAMES = (
@@ -250,6 +254,7 @@ class ClientContext:
     groups: list[GroupView]
     models: list[ModelView]
     operation_count: int = 0
+    idempotent_count: int = 0  # operations the client may repeat (the README says how many)
     extra: dict[str, str] = field(default_factory=dict)
     group_diags: dict[str, list[Diagnostic]] = field(default_factory=dict)  # by group name
     # the methods that take a query object: (client attribute, method, argument, model class),
@@ -323,6 +328,7 @@ def build_context(
         groups=groups,
         models=models,
         operation_count=sum(len(g.operations) for g in groups),
+        idempotent_count=sum(op.idempotent for g in groups for op in g.operations),
         group_diags=group_diags,
         query_objects=[
             (g.attr, op.name, p.name, p.annotation)
@@ -695,6 +701,7 @@ def _operation_view(
         accept=accept,
         has_select=any(p.shared == "Select" for p in op.parameters),
         source=str(op.source),
+        idempotent=op.idempotent,
     )
     view.test = _test_view(op, view, schemas, class_names, field_names)
     return view, refs, uses_dt

@@ -832,19 +832,36 @@ def test_redirects_are_not_followed(rt: Runtime) -> None:
 def test_503_then_200_is_retried(rt: Runtime) -> None:
     handler = Recorder(ok(None, 503), ok({"ok": True}))
     client, sleeps = sync_client(rt, handler)
-    response = client.request("POST", "/v1/a", json={"x": 1})
+    response = client.request("POST", "/v1/a", json={"x": 1}, idempotent=True)
     assert response.json() == {"ok": True}
     assert len(handler.requests) == 2
     assert handler.requests[1].content == b'{"x":1}'
     assert len(sleeps) == 1 and 0.5 <= sleeps[0] <= 0.625
 
 
-@pytest.mark.parametrize(("header", "expected"), [("3", 3.0), ("0.25", 0.25), ("600", 60.0)])
+@pytest.mark.parametrize(("header", "expected"), [("3", 3.0), ("0.25", 0.25), ("60", 60.0)])
 def test_429_honours_retry_after_seconds(rt: Runtime, header: str, expected: float) -> None:
     handler = Recorder(ok(None, 429, headers={"Retry-After": header}), ok({}))
     client, sleeps = sync_client(rt, handler)
     assert client.request("GET", "/v1/a").status_code == 200
     assert sleeps == [expected]
+
+
+def test_a_retry_after_beyond_the_cap_is_not_waited_for(rt: Runtime) -> None:
+    handler = Recorder(ok(None, 429, headers={"Retry-After": "600"}), ok({}))
+    client, sleeps = sync_client(rt, handler)
+    with pytest.raises(rt.errors.RateLimitError, match="Retry-After 600 s") as info:
+        client.request("GET", "/v1/a")
+    assert info.value.retry_after == 600.0
+    assert sleeps == [] and len(handler.requests) == 1
+
+
+def test_a_bare_503_to_a_post_is_not_retried(rt: Runtime) -> None:
+    handler = Recorder(ok(None, 503), ok({}))
+    client, sleeps = sync_client(rt, handler)
+    with pytest.raises(rt.errors.InternalServerError):
+        client.request("POST", "/v1/a", json={})
+    assert sleeps == [] and len(handler.requests) == 1
 
 
 def test_retry_after_http_date(rt: Runtime) -> None:
@@ -973,7 +990,13 @@ def test_logging_is_debug_and_secret_free(rt: Runtime, caplog: pytest.LogCapture
     handler = Recorder(ok(None, 503), ok({"Password": "body-secret"}))
     client, _ = sync_client(rt, handler, auth=rt.auth.BearerAuth(SECRET), app_token=SECRET)
     with caplog.at_level(logging.DEBUG, logger="superoffice_webapi"):
-        client.request("POST", "/v1/a", query={"q": "query-secret"}, json={"pw": "body-secret"})
+        client.request(
+            "POST",
+            "/v1/a",
+            query={"q": "query-secret"},
+            json={"pw": "body-secret"},
+            idempotent=True,
+        )
     records = [r for r in caplog.records if r.name == "superoffice_webapi"]
     assert [r.getMessage() for r in records] == [
         "POST /Cust12345/api/v1/a -> 503 (attempt 1)",

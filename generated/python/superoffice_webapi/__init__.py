@@ -25,6 +25,7 @@ from superoffice_webapi._errors import (
     PermissionDeniedError,
     PreconditionFailedError,
     RateLimitError,
+    ResponseTooLargeError,
     ResponseValidationError,
     UnprocessableEntityError,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "PermissionDeniedError",
     "PreconditionFailedError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "SoTicketAuth",
     "SuperOfficeClient",

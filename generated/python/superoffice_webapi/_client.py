@@ -10,7 +10,11 @@ from typing import TYPE_CHECKING
 import httpx
 
 from superoffice_webapi._auth import Auth
-from superoffice_webapi._http import AsyncTransportClient, SyncTransportClient
+from superoffice_webapi._http import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    AsyncTransportClient,
+    SyncTransportClient,
+)
 
 if TYPE_CHECKING:
     from superoffice_webapi.agents.chat import AsyncChatAgent, ChatAgent
@@ -29,8 +33,14 @@ class SuperOfficeClient:
     operation paths (`/api/v1/...`) are appended to it. Pass one of BasicAuth,
     BearerAuth or SoTicketAuth as auth. language, culture and time_zone are sent as
     SO-Language, SO-Culture and SO-TimeZone on every call unless a call overrides them.
-    Connection errors, 429 and 503 are retried max_retries times with exponential
-    backoff, honouring Retry-After.
+    429, and 503 with Retry-After, are retried max_retries times with exponential
+    backoff, honouring Retry-After; errors before the request was sent (connect errors
+    and timeouts) for every method; dropped connections, other timeouts and a bare 503
+    only for idempotent methods (GET, PUT, DELETE and the agent methods that only read;
+    each method takes idempotent=). timeout bounds each attempt, body included; deadline
+    the whole call, waits included (default: four times the timeout); a Retry-After
+    longer than 60 s or than the deadline left is not waited for. max_response_bytes
+    (default 64 MiB) limits each response body.
     """
 
     def __init__(
@@ -48,6 +58,8 @@ class SuperOfficeClient:
         transport: httpx.BaseTransport | None = None,
         headers: Mapping[str, str] | None = None,
         verify: bool = True,
+        deadline: float | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self._transport = SyncTransportClient(
             base_url,
@@ -62,6 +74,8 @@ class SuperOfficeClient:
             transport=transport,
             headers=headers,
             verify=verify,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
         )
 
     @property
@@ -107,8 +121,14 @@ class AsyncSuperOfficeClient:
     operation paths (`/api/v1/...`) are appended to it. Pass one of BasicAuth,
     BearerAuth or SoTicketAuth as auth. language, culture and time_zone are sent as
     SO-Language, SO-Culture and SO-TimeZone on every call unless a call overrides them.
-    Connection errors, 429 and 503 are retried max_retries times with exponential
-    backoff, honouring Retry-After.
+    429, and 503 with Retry-After, are retried max_retries times with exponential
+    backoff, honouring Retry-After; errors before the request was sent (connect errors
+    and timeouts) for every method; dropped connections, other timeouts and a bare 503
+    only for idempotent methods (GET, PUT, DELETE and the agent methods that only read;
+    each method takes idempotent=). timeout bounds each attempt, body included; deadline
+    the whole call, waits included (default: four times the timeout); a Retry-After
+    longer than 60 s or than the deadline left is not waited for. max_response_bytes
+    (default 64 MiB) limits each response body.
     """
 
     def __init__(
@@ -126,6 +146,8 @@ class AsyncSuperOfficeClient:
         transport: httpx.AsyncBaseTransport | None = None,
         headers: Mapping[str, str] | None = None,
         verify: bool = True,
+        deadline: float | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self._transport = AsyncTransportClient(
             base_url,
@@ -140,6 +162,8 @@ class AsyncSuperOfficeClient:
             transport=transport,
             headers=headers,
             verify=verify,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
         )
 
     @property

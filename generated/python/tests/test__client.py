@@ -141,11 +141,21 @@ def test_404_maps_to_not_found_with_parsed_body() -> None:
     assert "secret" not in str(error)
 
 
-def test_503_then_200_is_retried() -> None:
-    script = Script((503, {}, b""), OK_ANSWER)
+def test_503_with_retry_after_then_200_is_retried() -> None:
+    script = Script((503, {"Retry-After": "0"}, b""), OK_ANSWER)
     with _client(script, max_retries=2) as client:
         _call(client)
     assert len(script.requests) == 2
+
+
+def test_a_bare_503_is_retried_only_when_the_method_is_idempotent() -> None:
+    script = Script((503, {}, b""), OK_ANSWER)
+    with (
+        _client(script, max_retries=2) as client,
+        pytest.raises(APIStatusError, match="503"),
+    ):
+        _call(client)
+    assert len(script.requests) == 1
 
 
 def test_429_gives_up_after_max_retries() -> None:
@@ -166,7 +176,7 @@ def test_max_retries_zero_disables_retries() -> None:
 
 
 def test_async_client() -> None:
-    script = Script((503, {}, b""), OK_ANSWER)
+    script = Script((503, {"Retry-After": "0"}, b""), OK_ANSWER)
 
     async def handler(request: httpx.Request) -> httpx.Response:
         return script(request)

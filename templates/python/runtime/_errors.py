@@ -6,6 +6,7 @@ Hierarchy::
     +-- APIConnectionError
     |   +-- APITimeoutError
     +-- ResponseValidationError
+    +-- ResponseTooLargeError
     +-- APIStatusError
         +-- BadRequestError            400
         +-- AuthenticationError        401
@@ -46,6 +47,7 @@ __all__ = [
     "PermissionDeniedError",
     "PreconditionFailedError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "UnprocessableEntityError",
     "error_for_response",
@@ -82,12 +84,29 @@ class APITimeoutError(APIConnectionError):
 class ResponseValidationError(APIError):
     """The server answered with JSON that does not match the declared shape.
 
+    Also raised for a body that is not JSON at all or is nested too deeply to decode.
     ``path`` is a JSON-pointer-like location such as ``$/Author/Name``.
     """
 
     def __init__(self, message: str, *, path: str = "$") -> None:
         super().__init__(message)
         self.path = path
+
+
+class ResponseTooLargeError(APIError):
+    """The response body is larger than ``max_response_bytes``; it is never retried.
+
+    ``size`` is the announced Content-Length, or the bytes read when the limit was
+    passed; the rest of the body is not read.
+    """
+
+    def __init__(
+        self, message: str, *, response: httpx.Response, limit: int, size: int
+    ) -> None:
+        super().__init__(message)
+        self.response = response
+        self.limit = limit
+        self.size = size
 
 
 @dataclass(frozen=True)
@@ -108,7 +127,10 @@ class ErrorBody:
         """Parse leniently; returns None when the body is not a JSON object."""
         try:
             data = json.loads(response.content)
-        except ValueError:  # covers JSONDecodeError and UnicodeDecodeError
+        except (
+            ValueError,
+            RecursionError,
+        ):  # not JSON, not UTF-8, or nested too deeply
             return None
         if not isinstance(data, dict):
             return None
@@ -133,16 +155,25 @@ def _text(value: object) -> str | None:
 
 
 class APIStatusError(APIError):
-    """The server answered with a 4xx or 5xx status."""
+    """The server answered with a 4xx or 5xx status.
+
+    ``retry_after`` is the wait in seconds the server asked for (Retry-After), if any.
+    """
 
     def __init__(
-        self, message: str, *, response: httpx.Response, body: ErrorBody | None
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        body: ErrorBody | None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.response = response
         self.status_code = response.status_code
         self.body = body
         self.request_id = _request_id(response)
+        self.retry_after = retry_after
 
 
 class BadRequestError(APIStatusError):
@@ -201,8 +232,13 @@ def _request_id(response: httpx.Response) -> str | None:
     return None
 
 
-def error_for_response(response: httpx.Response) -> APIStatusError:
-    """Build (not raise) the exception matching ``response.status_code``."""
+def error_for_response(
+    response: httpx.Response, *, note: str = "", retry_after: float | None = None
+) -> APIStatusError:
+    """Build (not raise) the exception matching ``response.status_code``.
+
+    ``note`` (the client's own words, e.g. why it did not retry) ends the message.
+    """
     status = response.status_code
     error_class = _STATUS_ERRORS.get(status)
     if error_class is None:
@@ -223,8 +259,13 @@ def error_for_response(response: httpx.Response) -> APIStatusError:
         if len(detail) > _MAX_MESSAGE_CHARS:
             detail = detail[:_MAX_MESSAGE_CHARS] + "..."
         message = f"{message}: {detail}"
+    if note:
+        message = f"{message} ({note})"
     return error_class(
-        _printable(_redacted(message, secrets)), response=response, body=body
+        _printable(_redacted(message, secrets)),
+        response=response,
+        body=body,
+        retry_after=retry_after,
     )
 
 

@@ -5,6 +5,12 @@ wraps ``httpx.AsyncClient``.  Both add SuperOffice headers, fill path
 templates safely, encode query parameters, retry transient failures and turn
 error statuses into exceptions from ``_errors``.  Generated API classes call
 ``request()`` and decode the result with ``parse_response()``.
+
+A server cannot hold a call hostage: one attempt ends ``timeout`` seconds after
+it starts however slowly the body arrives, the whole call (retries and waits
+included) ends at its ``deadline``, a body larger than ``max_response_bytes`` is
+refused while it streams in, and a request that may have reached the server is
+repeated only when it is idempotent.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json as jsonlib
 import logging
+import math
 import random
 import re
 import time
@@ -29,11 +36,13 @@ from ._codec import UNSET, Codec, JSONValue, Unset, encode_query_value
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
+    ResponseTooLargeError,
     ResponseValidationError,
     error_for_response,
 )
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "USER_AGENT",
     "AsyncTransportClient",
     "PathParam",
@@ -53,12 +62,22 @@ _logger = logging.getLogger(__name__.rpartition(".")[0] or __name__)
 # Any name the reference pages use between braces (`{id}`, `{a-b}`, `{$x}`), as the generator
 # reads it; the names are keys of path_params, never code.
 _PLACEHOLDER = re.compile(r"\{([^{}/]+)\}")
-# 429: the server asked us to slow down; 503: temporarily unavailable.  Both
-# mean the request was not processed, so repeating it is safe.
+# 429: the server asked us to slow down; 503: temporarily unavailable.  A 429,
+# and a 503 that says when to come back, mean the request was not processed; a
+# bare 503 may come from a gateway after the server did process it.
 _RETRY_STATUSES: Final = frozenset({429, 503})
+# Methods HTTP defines as idempotent: sending one twice has the effect of once.
+_IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+# Raised before any byte of the request left: repeating is safe for any method.
+_NOT_SENT: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _BACKOFF_BASE: Final = 0.5
 _BACKOFF_CAP: Final = 8.0
+# The longest single wait; a server asking for more is not waited for at all.
 _RETRY_AFTER_CAP: Final = 60.0
+# Without a deadline= the call may take this many times its timeout (120 s for 30 s).
+_DEADLINE_PER_TIMEOUT: Final = 4.0
+_DEADLINE_WITHOUT_TIMEOUT: Final = 120.0
+DEFAULT_MAX_RESPONSE_BYTES: Final = 64 * 1024 * 1024
 # a "." or ".." path segment, also percent-encoded or after a backslash
 _DOT_SEGMENT: Final = re.compile(r"(?:^|[/\\])(?:\.|%2[eE]){1,2}(?:$|[/\\?#])")
 
@@ -110,7 +129,10 @@ def _encode_query(query: Mapping[str, object] | None) -> str:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    """Seconds requested by a Retry-After header, if it is present and valid."""
+    """Seconds requested by a Retry-After header, if it is present and valid.
+
+    Not capped: the caller decides whether it is willing to wait that long.
+    """
     value: str | None = response.headers.get("retry-after")
     if not value:
         return None
@@ -127,7 +149,7 @@ def _retry_after(response: httpx.Response) -> float | None:
         seconds = (when - datetime.now(UTC)).total_seconds()
     if seconds != seconds:  # NaN
         return None
-    return min(max(seconds, 0.0), _RETRY_AFTER_CAP)
+    return max(seconds, 0.0)
 
 
 def _backoff(attempt: int) -> float:
@@ -137,25 +159,196 @@ def _backoff(attempt: int) -> float:
     return base + random.uniform(0, base / 4)
 
 
-def _retry_delay(attempt: int, response: httpx.Response | None) -> float:
-    if response is not None:
-        requested = _retry_after(response)
-        if requested is not None:
-            return requested
-    return _backoff(attempt)
-
-
 def _transport_error(
-    exc: httpx.TransportError, request: httpx.Request
+    exc: httpx.TransportError, request: httpx.Request, note: str = ""
 ) -> APIConnectionError:
     # The httpx exception is chained as __cause__; its text is left out of
     # the message in case a proxy or URL detail in it is sensitive.
     where = f"{request.method} {request.url.path}"
+    suffix = f" ({note})" if note else ""
     if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"request timed out: {where}", request=request)
+        return APITimeoutError(f"request timed out: {where}{suffix}", request=request)
     return APIConnectionError(
-        f"connection error for {where}: {type(exc).__name__}", request=request
+        f"connection error for {where}: {type(exc).__name__}{suffix}", request=request
     )
+
+
+def _seconds(value: float | None) -> str:
+    """A duration for a message: 0.25, 60, 999999 (never 1e+06)."""
+    if value is None:
+        return "no limit"
+    return f"{value:.0f}" if value >= 1000 else f"{round(value, 3):g}"
+
+
+def _timeout_budget(timeout: httpx.Timeout) -> float | None:
+    """Seconds one attempt may take in all: the largest of the timeout's values."""
+    values = [
+        v for v in (timeout.connect, timeout.read, timeout.write, timeout.pool) if v
+    ]
+    return max(values) if values else None
+
+
+def _check_limit(name: str, value: float, *, integer: bool = False) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number")
+    if integer and not isinstance(value, int):
+        raise TypeError(f"{name} must be an integer")
+    if not value > 0:  # also refuses NaN
+        raise ValueError(f"{name} must be > 0")
+
+
+class _Call:
+    """One call's state: its attempts, its deadline, and what may be repeated.
+
+    Every decision both clients share lives here; they only send, read and sleep.
+    """
+
+    def __init__(
+        self,
+        request: httpx.Request,
+        *,
+        retries: int,
+        idempotent: bool,
+        deadline: float,
+        budget: float | None,
+        max_bytes: int,
+    ) -> None:
+        self.request = request
+        self.retries = retries
+        self.idempotent = idempotent
+        self.deadline = deadline
+        self.budget = budget
+        self.max_bytes = max_bytes
+        self.attempt = 0
+        self.ends_at = time.monotonic() + deadline
+        self.attempt_ends_at = self.ends_at
+        self._timeouts: dict[str, float | None] = dict(
+            request.extensions.get("timeout", {})
+        )
+
+    @property
+    def where(self) -> str:
+        return f"{self.request.method} {self.request.url.path}"
+
+    def left(self) -> float:
+        return self.ends_at - time.monotonic()
+
+    def begin_attempt(self) -> float | None:
+        """Start an attempt; returns the seconds it may take (None: no limit)."""
+        left = self.left()
+        if left <= 0:
+            raise APITimeoutError(
+                f"request timed out: {self.where} "
+                f"(deadline of {_seconds(self.deadline)} s)",
+                request=self.request,
+            )
+        budget = left if self.budget is None else min(self.budget, left)
+        self.attempt_ends_at = time.monotonic() + budget
+        if budget == math.inf:  # deadline=math.inf and no timeout: httpx's own limits
+            return None
+        # httpx's own per-read (connect, write, pool) limits fit in the attempt too
+        self.request.extensions["timeout"] = {
+            phase: budget if limit is None else min(limit, budget)
+            for phase, limit in self._timeouts.items()
+        }
+        return budget
+
+    def timed_out(self) -> APITimeoutError:
+        """The attempt's time ran out while the answer was still coming."""
+        if self.attempt_ends_at >= self.ends_at:
+            limit = f"deadline of {_seconds(self.deadline)} s"
+        else:
+            limit = f"timeout of {_seconds(self.budget)} s"
+        return APITimeoutError(
+            f"request timed out: {self.where} (the response took longer than the "
+            f"{limit}; not retried)",
+            request=self.request,
+        )
+
+    def _wait_that_fits(self, wait: float, what: str) -> tuple[float | None, str]:
+        if wait > _RETRY_AFTER_CAP:
+            return None, (
+                f"{what} {_seconds(wait)} s is longer than the "
+                f"{_seconds(_RETRY_AFTER_CAP)} s a call waits; not retried"
+            )
+        left = self.left()
+        if wait >= left:
+            return None, (
+                f"{what} {_seconds(wait)} s does not fit in the "
+                f"{_seconds(max(left, 0.0))} s left of the call's deadline of "
+                f"{_seconds(self.deadline)} s; not retried"
+            )
+        return wait, ""
+
+    def after_transport_error(self, exc: httpx.TransportError) -> float:
+        """Seconds to wait before trying again, or raise the client's error."""
+        if self.attempt >= self.retries:
+            raise _transport_error(exc, self.request) from exc
+        if not (self.idempotent or isinstance(exc, _NOT_SENT)):
+            raise _transport_error(
+                exc,
+                self.request,
+                f"not retried: the request may have reached the server and "
+                f"{self.request.method} {self.request.url.path} is not idempotent; "
+                "pass idempotent=True if repeating it is safe",
+            ) from exc
+        wait, note = self._wait_that_fits(_backoff(self.attempt), "a backoff of")
+        if wait is None:
+            raise _transport_error(exc, self.request, note) from exc
+        return wait
+
+    def after_status(self, response: httpx.Response) -> tuple[float | None, str]:
+        """(seconds to wait before trying again, or None and why not, if worth it)."""
+        if response.status_code not in _RETRY_STATUSES or self.attempt >= self.retries:
+            return None, ""
+        requested = _retry_after(response)
+        if requested is not None:
+            return self._wait_that_fits(requested, "Retry-After")
+        if response.status_code == 503 and not self.idempotent:
+            return None, ""
+        return self._wait_that_fits(_backoff(self.attempt), "a backoff of")
+
+    def check_declared_size(self, response: httpx.Response) -> None:
+        declared = response.headers.get("content-length", "").strip()
+        if declared.isascii() and declared.isdigit():
+            # a length too long to be a number we accept is over any limit
+            size = int(declared) if len(declared) < 20 else 10**20
+            if size > self.max_bytes:
+                raise self.too_large(response, size, "Content-Length")
+
+    def too_large(
+        self, response: httpx.Response, size: int, what: str
+    ) -> ResponseTooLargeError:
+        return ResponseTooLargeError(
+            f"response to {self.where} is larger than max_response_bytes "
+            f"({self.max_bytes}): {what} {size}; not retried",
+            response=response,
+            limit=self.max_bytes,
+            size=size,
+        )
+
+
+class _BodyReader:
+    """Collects a streamed body, stopping at the size limit and the attempt's end."""
+
+    def __init__(self, call: _Call, response: httpx.Response) -> None:
+        call.check_declared_size(response)
+        self._call = call
+        self._response = response
+        self._chunks: list[bytes] = []
+        self._size = 0
+
+    def add(self, chunk: bytes) -> None:
+        self._size += len(chunk)
+        if self._size > self._call.max_bytes:
+            raise self._call.too_large(self._response, self._size, "read")
+        if time.monotonic() > self._call.attempt_ends_at:
+            raise self._call.timed_out()
+        self._chunks.append(chunk)
+
+    def finish(self) -> None:
+        # what httpx's own read() stores: response.content works as usual
+        self._response._content = b"".join(self._chunks)
 
 
 def parse_response(response: httpx.Response, codec: Codec[T]) -> T:
@@ -168,9 +361,17 @@ def parse_response(response: httpx.Response, codec: Codec[T]) -> T:
         return codec.decode(None, "$")
     try:
         data: JSONValue = jsonlib.loads(response.content)
-    except ValueError as exc:
+    except ValueError as exc:  # also not UTF-8
         raise ResponseValidationError("$: response body is not valid JSON") from exc
-    return codec.decode(data, "$")
+    except RecursionError:
+        # raised outside the except clause: the huge RecursionError is not chained
+        pass
+    else:
+        try:
+            return codec.decode(data, "$")
+        except RecursionError:
+            pass
+    raise ResponseValidationError("$: response body is nested too deeply to decode")
 
 
 class _TransportBase:
@@ -189,6 +390,8 @@ class _TransportBase:
         timeout: float | httpx.Timeout,
         max_retries: int,
         headers: Mapping[str, str] | None,
+        deadline: float | None,
+        max_response_bytes: int,
     ) -> None:
         url = httpx.URL(base_url)
         if url.scheme not in ("http", "https") or not url.host:
@@ -199,6 +402,9 @@ class _TransportBase:
             raise ValueError("base_url must not contain a query string or fragment")
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
+        if deadline is not None:
+            _check_limit("deadline", deadline)
+        _check_limit("max_response_bytes", max_response_bytes, integer=True)
         # Paths are appended as text, which keeps them below the base path and
         # means a template can never switch host.
         self._base_url = str(url).rstrip("/") + "/"
@@ -207,6 +413,8 @@ class _TransportBase:
         self.timeout = (
             timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         )
+        self.deadline = deadline
+        self.max_response_bytes = max_response_bytes
         fixed: dict[str, str | None] = {
             "Accept": "application/json",
             "User-Agent": USER_AGENT,
@@ -290,11 +498,44 @@ class _TransportBase:
             timeout=self.timeout if timeout is None else httpx.Timeout(timeout),
         )
 
-    def _retries(self, override: int | None) -> int:
-        retries = self.max_retries if override is None else override
+    def _call(
+        self,
+        request: httpx.Request,
+        *,
+        max_retries: int | None,
+        timeout: float | None,
+        idempotent: bool | None,
+        deadline: float | None,
+        max_response_bytes: int | None,
+    ) -> _Call:
+        retries = self.max_retries if max_retries is None else max_retries
         if retries < 0:
             raise ValueError("max_retries must be >= 0")
-        return retries
+        if timeout is not None:
+            _check_limit("timeout", timeout)
+        budget = _timeout_budget(self.timeout) if timeout is None else timeout
+        if deadline is None:
+            deadline = self.deadline
+        if deadline is None:
+            deadline = (
+                _DEADLINE_WITHOUT_TIMEOUT
+                if budget is None
+                else _DEADLINE_PER_TIMEOUT * budget
+            )
+        _check_limit("deadline", deadline)
+        if max_response_bytes is None:
+            max_response_bytes = self.max_response_bytes
+        _check_limit("max_response_bytes", max_response_bytes, integer=True)
+        if idempotent is None:
+            idempotent = request.method in _IDEMPOTENT_METHODS
+        return _Call(
+            request,
+            retries=retries,
+            idempotent=idempotent,
+            deadline=deadline,
+            budget=budget,
+            max_bytes=max_response_bytes,
+        )
 
     @staticmethod
     def _log(request: httpx.Request, status: int | str, attempt: int) -> None:
@@ -311,8 +552,14 @@ class _TransportBase:
 class SyncTransportClient(_TransportBase):
     """Blocking transport used by the generated synchronous client.
 
-    ``max_retries`` extra attempts are made after connection errors, timeouts,
-    429 and 503 responses.  Use it as a context manager or call ``close()``.
+    ``max_retries`` extra attempts are made after 429 responses, 503 responses
+    with Retry-After and errors before the request was sent (connect errors and
+    timeouts, pool timeouts); for idempotent requests also after other
+    connection errors and timeouts and a bare 503.  ``timeout`` bounds each
+    attempt, body included; ``deadline`` the whole call, waits included (by
+    default four times the timeout); a Retry-After longer than 60 s or than what
+    is left is not waited for.  Bodies over ``max_response_bytes`` raise
+    ``ResponseTooLargeError``.  Use it as a context manager or call ``close()``.
     """
 
     def __init__(
@@ -330,6 +577,8 @@ class SyncTransportClient(_TransportBase):
         transport: httpx.BaseTransport | None = None,
         headers: Mapping[str, str] | None = None,
         verify: bool = True,
+        deadline: float | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         super().__init__(
             base_url,
@@ -342,6 +591,8 @@ class SyncTransportClient(_TransportBase):
             timeout=timeout,
             max_retries=max_retries,
             headers=headers,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
         )
         # Redirects are not followed: they could carry credentials elsewhere.
         self._client = httpx.Client(
@@ -369,14 +620,19 @@ class SyncTransportClient(_TransportBase):
         max_retries: int | None = None,
         timeout: float | None = None,
         headers: Mapping[str, str | None] | None = None,
+        idempotent: bool | None = None,
+        deadline: float | None = None,
+        max_response_bytes: int | None = None,
     ) -> httpx.Response:
         """Send a request and return the response, raising APIError subclasses.
 
         ``path`` is relative to ``base_url`` and may contain ``{name}``
         placeholders filled from ``path_params``.  ``json=UNSET`` sends no body;
         ``json=None`` sends ``null``.  Responses with status >= 400 raise.
+        ``idempotent`` says whether repeating the request is safe (by default:
+        GET, HEAD, PUT, DELETE and OPTIONS are); ``deadline`` and
+        ``max_response_bytes`` override the client's for this call.
         """
-        retries = self._retries(max_retries)
         request = self._build_request(
             self._client,
             method,
@@ -392,26 +648,49 @@ class SyncTransportClient(_TransportBase):
             timeout=timeout,
             extra_headers=headers,
         )
-        attempt = 0
+        call = self._call(
+            request,
+            max_retries=max_retries,
+            timeout=timeout,
+            idempotent=idempotent,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
+        )
         while True:
-            try:
-                response = self._client.send(request)
-            except httpx.TransportError as exc:
-                self._log(request, type(exc).__name__, attempt)
-                if attempt >= retries:
-                    raise _transport_error(exc, request) from exc
-                self._sleep(_retry_delay(attempt, None))
-                attempt += 1
-                continue
-            self._log(request, response.status_code, attempt)
-            if response.status_code in _RETRY_STATUSES and attempt < retries:
-                response.close()
-                self._sleep(_retry_delay(attempt, response))
-                attempt += 1
-                continue
-            if response.status_code >= 400:
-                raise error_for_response(response)
-            return response
+            call.begin_attempt()
+            outcome = self._attempt(call)
+            if isinstance(outcome, httpx.Response):
+                return outcome
+            self._sleep(outcome)
+            call.attempt += 1
+
+    def _attempt(self, call: _Call) -> httpx.Response | float:
+        """One exchange: the response, or the seconds to wait before the next."""
+        request = call.request
+        try:
+            response = self._client.send(request, stream=True)
+        except httpx.TransportError as exc:
+            self._log(request, type(exc).__name__, call.attempt)
+            return call.after_transport_error(exc)
+        try:
+            self._log(request, response.status_code, call.attempt)
+            wait, note = call.after_status(response)
+            if wait is not None:
+                return wait
+            reader = _BodyReader(call, response)
+            for chunk in response.iter_bytes():
+                reader.add(chunk)
+            reader.finish()
+        except httpx.TransportError as exc:
+            self._log(request, type(exc).__name__, call.attempt)
+            return call.after_transport_error(exc)
+        finally:
+            response.close()
+        if response.status_code >= 400:
+            raise error_for_response(
+                response, note=note, retry_after=_retry_after(response)
+            )
+        return response
 
     def close(self) -> None:
         self._client.close()
@@ -450,6 +729,8 @@ class AsyncTransportClient(_TransportBase):
         transport: httpx.AsyncBaseTransport | None = None,
         headers: Mapping[str, str] | None = None,
         verify: bool = True,
+        deadline: float | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         super().__init__(
             base_url,
@@ -462,6 +743,8 @@ class AsyncTransportClient(_TransportBase):
             timeout=timeout,
             max_retries=max_retries,
             headers=headers,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
         )
         self._client = httpx.AsyncClient(
             transport=transport,
@@ -487,9 +770,11 @@ class AsyncTransportClient(_TransportBase):
         max_retries: int | None = None,
         timeout: float | None = None,
         headers: Mapping[str, str | None] | None = None,
+        idempotent: bool | None = None,
+        deadline: float | None = None,
+        max_response_bytes: int | None = None,
     ) -> httpx.Response:
         """Async counterpart of ``SyncTransportClient.request``."""
-        retries = self._retries(max_retries)
         request = self._build_request(
             self._client,
             method,
@@ -505,26 +790,56 @@ class AsyncTransportClient(_TransportBase):
             timeout=timeout,
             extra_headers=headers,
         )
-        attempt = 0
+        call = self._call(
+            request,
+            max_retries=max_retries,
+            timeout=timeout,
+            idempotent=idempotent,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
+        )
         while True:
+            # bounds the whole exchange, a server dribbling its headers included
+            scope = asyncio.timeout(call.begin_attempt())
             try:
-                response = await self._client.send(request)
-            except httpx.TransportError as exc:
-                self._log(request, type(exc).__name__, attempt)
-                if attempt >= retries:
-                    raise _transport_error(exc, request) from exc
-                await self._sleep(_retry_delay(attempt, None))
-                attempt += 1
-                continue
-            self._log(request, response.status_code, attempt)
-            if response.status_code in _RETRY_STATUSES and attempt < retries:
-                await response.aclose()
-                await self._sleep(_retry_delay(attempt, response))
-                attempt += 1
-                continue
-            if response.status_code >= 400:
-                raise error_for_response(response)
-            return response
+                async with scope:
+                    outcome = await self._attempt(call)
+            except TimeoutError as exc:
+                if not scope.expired():
+                    raise
+                raise call.timed_out() from exc
+            if isinstance(outcome, httpx.Response):
+                return outcome
+            await self._sleep(outcome)
+            call.attempt += 1
+
+    async def _attempt(self, call: _Call) -> httpx.Response | float:
+        """One exchange: the response, or the seconds to wait before the next."""
+        request = call.request
+        try:
+            response = await self._client.send(request, stream=True)
+        except httpx.TransportError as exc:
+            self._log(request, type(exc).__name__, call.attempt)
+            return call.after_transport_error(exc)
+        try:
+            self._log(request, response.status_code, call.attempt)
+            wait, note = call.after_status(response)
+            if wait is not None:
+                return wait
+            reader = _BodyReader(call, response)
+            async for chunk in response.aiter_bytes():
+                reader.add(chunk)
+            reader.finish()
+        except httpx.TransportError as exc:
+            self._log(request, type(exc).__name__, call.attempt)
+            return call.after_transport_error(exc)
+        finally:
+            await response.aclose()
+        if response.status_code >= 400:
+            raise error_for_response(
+                response, note=note, retry_after=_retry_after(response)
+            )
+        return response
 
     async def aclose(self) -> None:
         await self._client.aclose()

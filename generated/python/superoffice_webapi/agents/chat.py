@@ -39,6 +39,9 @@ class ChatAgent:
         time_zone: str | None = None,
         max_retries: int | None = None,
         timeout: float | None = None,
+        idempotent: bool | None = None,
+        deadline: float | None = None,
+        max_response_bytes: int | None = None,
     ) -> ChatMessage | None:
         """Add a new message to a chat session
 
@@ -55,7 +58,12 @@ class ChatAgent:
             culture: Per-call `SO-Culture` override.
             time_zone: Per-call `SO-TimeZone` override.
             max_retries: Per-call override of the client's retry count.
-            timeout: Per-call timeout in seconds.
+            timeout: Per-call timeout in seconds for each attempt, body included.
+            idempotent: Whether the call may be repeated once the request was sent (a
+                dropped connection, a bare 503); default False, it may change data.
+            deadline: Per-call override of the client's deadline: seconds for the whole
+                call, retries and waits included.
+            max_response_bytes: Per-call override of the client's response size limit.
 
         Returns:
             ChatMessage | None: OK
@@ -63,6 +71,8 @@ class ChatAgent:
         Raises:
             APIStatusError: Any other error status.
             APIConnectionError: The server could not be reached (after retries).
+            APITimeoutError: The call took longer than its timeout or deadline.
+            ResponseTooLargeError: The response is larger than max_response_bytes.
         """
         body = AddChatMessageRequest(
             chat_session_id=chat_session_id,
@@ -80,6 +90,9 @@ class ChatAgent:
             time_zone=time_zone,
             max_retries=max_retries,
             timeout=timeout,
+            idempotent=False if idempotent is None else idempotent,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
         )
         return parse_response(response, nullable(model(lambda: ChatMessage)))
 
@@ -104,6 +117,9 @@ class AsyncChatAgent:
         time_zone: str | None = None,
         max_retries: int | None = None,
         timeout: float | None = None,
+        idempotent: bool | None = None,
+        deadline: float | None = None,
+        max_response_bytes: int | None = None,
     ) -> ChatMessage | None:
         """Add a new message to a chat session
 
@@ -120,7 +136,12 @@ class AsyncChatAgent:
             culture: Per-call `SO-Culture` override.
             time_zone: Per-call `SO-TimeZone` override.
             max_retries: Per-call override of the client's retry count.
-            timeout: Per-call timeout in seconds.
+            timeout: Per-call timeout in seconds for each attempt, body included.
+            idempotent: Whether the call may be repeated once the request was sent (a
+                dropped connection, a bare 503); default False, it may change data.
+            deadline: Per-call override of the client's deadline: seconds for the whole
+                call, retries and waits included.
+            max_response_bytes: Per-call override of the client's response size limit.
 
         Returns:
             ChatMessage | None: OK
@@ -128,6 +149,8 @@ class AsyncChatAgent:
         Raises:
             APIStatusError: Any other error status.
             APIConnectionError: The server could not be reached (after retries).
+            APITimeoutError: The call took longer than its timeout or deadline.
+            ResponseTooLargeError: The response is larger than max_response_bytes.
         """
         body = AddChatMessageRequest(
             chat_session_id=chat_session_id,
@@ -145,5 +168,8 @@ class AsyncChatAgent:
             time_zone=time_zone,
             max_retries=max_retries,
             timeout=timeout,
+            idempotent=False if idempotent is None else idempotent,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
         )
         return parse_response(response, nullable(model(lambda: ChatMessage)))

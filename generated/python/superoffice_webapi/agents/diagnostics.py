@@ -37,6 +37,9 @@ class DiagnosticsAgent:
         time_zone: str | None = None,
         max_retries: int | None = None,
         timeout: float | None = None,
+        idempotent: bool | None = None,
+        deadline: float | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         """Adds a system message for a specific associate.
 
@@ -55,7 +58,12 @@ class DiagnosticsAgent:
             culture: Per-call `SO-Culture` override.
             time_zone: Per-call `SO-TimeZone` override.
             max_retries: Per-call override of the client's retry count.
-            timeout: Per-call timeout in seconds.
+            timeout: Per-call timeout in seconds for each attempt, body included.
+            idempotent: Whether the call may be repeated once the request was sent (a
+                dropped connection, a bare 503); default False, it may change data.
+            deadline: Per-call override of the client's deadline: seconds for the whole
+                call, retries and waits included.
+            max_response_bytes: Per-call override of the client's response size limit.
 
         Returns:
             None
@@ -63,6 +71,8 @@ class DiagnosticsAgent:
         Raises:
             APIStatusError: Any other error status.
             APIConnectionError: The server could not be reached (after retries).
+            APITimeoutError: The call took longer than its timeout or deadline.
+            ResponseTooLargeError: The response is larger than max_response_bytes.
         """
         body = SendSystemMessageRequest(
             system_message_id=system_message_id,
@@ -83,6 +93,9 @@ class DiagnosticsAgent:
             time_zone=time_zone,
             max_retries=max_retries,
             timeout=timeout,
+            idempotent=False if idempotent is None else idempotent,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
         )
         del response  # no content
 
@@ -110,6 +123,9 @@ class AsyncDiagnosticsAgent:
         time_zone: str | None = None,
         max_retries: int | None = None,
         timeout: float | None = None,
+        idempotent: bool | None = None,
+        deadline: float | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         """Adds a system message for a specific associate.
 
@@ -128,7 +144,12 @@ class AsyncDiagnosticsAgent:
             culture: Per-call `SO-Culture` override.
             time_zone: Per-call `SO-TimeZone` override.
             max_retries: Per-call override of the client's retry count.
-            timeout: Per-call timeout in seconds.
+            timeout: Per-call timeout in seconds for each attempt, body included.
+            idempotent: Whether the call may be repeated once the request was sent (a
+                dropped connection, a bare 503); default False, it may change data.
+            deadline: Per-call override of the client's deadline: seconds for the whole
+                call, retries and waits included.
+            max_response_bytes: Per-call override of the client's response size limit.
 
         Returns:
             None
@@ -136,6 +157,8 @@ class AsyncDiagnosticsAgent:
         Raises:
             APIStatusError: Any other error status.
             APIConnectionError: The server could not be reached (after retries).
+            APITimeoutError: The call took longer than its timeout or deadline.
+            ResponseTooLargeError: The response is larger than max_response_bytes.
         """
         body = SendSystemMessageRequest(
             system_message_id=system_message_id,
@@ -156,5 +179,8 @@ class AsyncDiagnosticsAgent:
             time_zone=time_zone,
             max_retries=max_retries,
             timeout=timeout,
+            idempotent=False if idempotent is None else idempotent,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
         )
         del response  # no content
