@@ -129,7 +129,11 @@ def test_generated_package_is_clean_under_ruff_and_black(built: Path) -> None:
     assert black.returncode == 0, black.stderr[-3000:]
 
 
-PER_CALL = {"self", "select", "language", "culture", "time_zone", "max_retries", "timeout"}
+PER_CALL = {"self", "select", "language", "culture", "time_zone", "max_retries", "timeout"} | {
+    "idempotent",
+    "deadline",
+    "max_response_bytes",
+}
 
 
 def test_readme_reference_shows_every_argument_of_every_method(built: Path) -> None:
