@@ -24,6 +24,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SOG106": ("error", "path is not under /api/v1/ (or has a '.' or '..' segment)"),
     "SOG107": ("error", "unknown HTTP method"),
     "SOG108": ("warning", "page has no response section"),
+    "SOG110": ("error", "a symlink loop in the input: the link names no file"),
+    "SOG111": ("warning", "front matter key cannot be read as text; ignored"),
     # 2xx: tables
     "SOG201": ("error", "table row has the wrong number of cells"),
     "SOG202": ("warning", "a second table with another header in one section; ignored"),
@@ -45,6 +47,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SOG304": ("warning", "sample is an include of another file; not available"),
     "SOG305": ("warning", "array item type unknown: not in the table nor the sample"),
     "SOG306": ("warning", "sample value breaks its type's format; the spec's example is repaired"),
+    "SOG307": ("warning", "sample holds a number no JSON tool carries; the sample is not used"),
     # 4xx: the model across pages
     "SOG401": ("error", "two pages have the same uid"),
     "SOG402": ("error", "two operations have the same method and path"),
@@ -57,6 +60,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SOG406": ("warning", "names collide after conversion to identifiers; made unique"),
     "SOG407": ("warning", "operation has no success (2xx) response"),
     "SOG408": ("warning", "dotted query object matches no carrier; schema made from the names"),
+    "SOG409": ("warning", "enum lists a value twice, or an empty value; dropped"),
     # 5xx: output
     "SOG501": ("error", "emitted OpenAPI document is not valid"),
     "SOG502": ("error", "cannot write the output folder"),
