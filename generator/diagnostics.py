@@ -61,6 +61,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SOG407": ("warning", "operation has no success (2xx) response"),
     "SOG408": ("warning", "dotted query object matches no carrier; schema made from the names"),
     "SOG409": ("warning", "enum lists a value twice, or an empty value; dropped"),
+    "SOG410": ("warning", "a name from the pages is one the generated code uses; renamed"),
     # 5xx: output
     "SOG501": ("error", "emitted OpenAPI document is not valid"),
     "SOG502": ("error", "cannot write the output folder"),

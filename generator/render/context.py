@@ -33,26 +33,18 @@ from generator.model.naming import (
     python_identifier,
     snake_case,
 )
+from generator.render import reserved
 from generator.render.literals import py_literal
 from generator.render.pytypes import PyType, param_annotation, py_type
 
 PACKAGE = "superoffice_webapi"
 # names the generated code itself uses in each scope; page content must not take them
-# a model's class body calls the codec helpers (`Field("x", "x", nullable(STRING))`), so a field
-# named like one would shadow it there
-CODEC_HELPERS = frozenset({"nullable", "list_of", "map_of", "model"})
-MODEL_RESERVED = (
-    frozenset({"to_dict", "from_dict", "additional_properties", "self", "cls"}) | CODEC_HELPERS
-)
-CLIENT_RESERVED = frozenset({"close", "aclose", "base_url", "transport", "self", "with_options"})
-CALL_OPTIONS = ("select", "language", "culture", "time_zone", "max_retries", "timeout")
-# the method body's own names: its locals and the helpers it calls (a parameter `model` would
-# shadow the codec `model(...)` the body uses)
-METHOD_LOCALS = frozenset({"self", "body", "response", "query", "headers"})
-METHOD_HELPERS = CODEC_HELPERS | frozenset(
-    {"encode_body", "parse_response", "datetime", "query_object"}
-)
-METHOD_RESERVED = METHOD_LOCALS | METHOD_HELPERS | frozenset(CALL_OPTIONS)
+# (generator/render/reserved.py says which and why)
+MODEL_RESERVED = reserved.MODEL_FIELD
+CLIENT_RESERVED = reserved.CLIENT_ATTRIBUTE
+CALL_OPTIONS = reserved.CALL_OPTIONS
+METHOD_RESERVED = reserved.METHOD_PARAMETER
+CLASS_RESERVED = reserved.MODULE_LEVEL
 
 
 @dataclass
@@ -278,9 +270,13 @@ def error_class(status: int) -> str:
 def build_context(
     api: Api, diags: Diagnostics, version: str = "0.1.0", package: str = PACKAGE
 ) -> ClientContext:
-    class_namer = UniqueNamer(style="pascal", reserved=frozenset({"Model", "Field", "Unset"}))
+    class_namer = UniqueNamer(style="pascal", reserved=CLASS_RESERVED)
     # module names are file names: short enough for any file system, never a device name
-    module_namer = UniqueNamer(style="snake", reserved=WINDOWS_RESERVED, max_len=MAX_FILE_STEM)
+    # ... nor a name models/__init__.py binds: importing models/importlib.py would set the
+    # package's `importlib` to the submodule
+    module_namer = UniqueNamer(
+        style="snake", reserved=WINDOWS_RESERVED | reserved.MODELS_PACKAGE, max_len=MAX_FILE_STEM
+    )
     class_names: dict[str, str] = {}
     modules: dict[str, str] = {}
     for name, schema in api.schemas.items():
@@ -299,9 +295,13 @@ def build_context(
     for group in api.groups:
         cls = python_identifier(_group_short(group), style="pascal")
         cls += "Agent" if group.kind == "agent" else "Api"
-        while cls in taken_classes:
+        plain = cls
+        # the async twin's name is `Async` + this one: both must be free
+        while {cls, "Async" + cls} & (taken_classes | CLASS_RESERVED):
             cls += "_"
-        taken_classes.add(cls)
+        if {plain, "Async" + plain} & CLASS_RESERVED:
+            _report_reserved("agent class", group.name, plain, cls, _first_source(group), diags)
+        taken_classes |= {cls, "Async" + cls}
         groups.append(
             _group_view(
                 group,
@@ -374,14 +374,19 @@ def _group_attributes(groups: list[Group], diags: Diagnostics) -> dict[str, str]
     attrs: dict[str, str] = {}
     for group in sorted(groups, key=lambda g: (g.kind != "agent", g.name)):
         # the attribute is also the module's file name (agents/<attr>.py)
-        reserved = CLIENT_RESERVED | WINDOWS_RESERVED
-        base = python_identifier(_group_short(group), reserved=reserved, max_len=MAX_FILE_STEM)
+        not_free = CLIENT_RESERVED | WINDOWS_RESERVED
+        base = python_identifier(_group_short(group), reserved=not_free, max_len=MAX_FILE_STEM)
+        plain = python_identifier(_group_short(group), max_len=MAX_FILE_STEM)
+        if plain != base and plain not in WINDOWS_RESERVED:
+            _report_reserved(
+                "client attribute", group.name, plain, base, _first_source(group), diags
+            )
         name = base
         if name in taken:
             other = taken[name]
             name = python_identifier(
                 f"{_group_short(group)}_{'agent' if group.kind == 'agent' else 'entity'}",
-                reserved=reserved,
+                reserved=not_free,
                 max_len=MAX_FILE_STEM,
             )
             n = 2
@@ -415,7 +420,24 @@ def _label(name: str) -> str:
     return _UNSAFE_LABEL.sub("", name)
 
 
+def _first_source(group: Group) -> SourceRef | None:
+    return group.operations[0].source if group.operations else None
+
+
+def _report_reserved(
+    what: str, original: str, plain: str, renamed: str, source: object, diags: Diagnostics
+) -> None:
+    diags.add(
+        "SOG410",
+        f"{what} name {original!r} would be {plain!r}, a name the generated code uses there; "
+        f"it is {renamed!r}",
+        source if isinstance(source, SourceRef) else None,
+    )
+
+
 def _report(namer: UniqueNamer, what: str, diags: Diagnostics) -> None:
+    for original, source, plain, renamed in namer.reserved_hits:
+        _report_reserved(what, original, plain, renamed, source, diags)
     for c in namer.collisions:
         first = c.first_source if isinstance(c.first_source, SourceRef) else None
         later = c.later_source if isinstance(c.later_source, SourceRef) else None
@@ -477,7 +499,7 @@ def _group_view(
     field_names: dict[str, dict[str, str]],
     diags: Diagnostics,
 ) -> GroupView:
-    method_namer = UniqueNamer(style="snake", reserved=frozenset({"self"}))
+    method_namer = UniqueNamer(style="snake", reserved=reserved.GROUP_METHOD)
     ops = []
     refs: set[str] = set()
     uses_dt = False

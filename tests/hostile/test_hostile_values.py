@@ -74,7 +74,7 @@ def test_front_matter_key_too_long_to_print_is_a_warning(tmp_path: Path) -> None
         ('{"Value": -' + "1" * 101 + "}", "SOG307", "-" + "1" * 101),
         ('{"Kind": "NaN", "Value": NaN}', "SOG301", "NaN"),
         ('{"Value": 1,\n "Kind": Infinity}', "SOG301", "Infinity"),
-        ('[1, -Infinity]', "SOG301", "-Infinity"),
+        ("[1, -Infinity]", "SOG301", "-Infinity"),
         ('{"Value": 1e400}', "SOG307", "1e400"),
     ],
 )
