@@ -34,7 +34,7 @@ from generator.model.naming import (
     snake_case,
 )
 from generator.render import reserved
-from generator.render.literals import py_literal
+from generator.render.literals import py_literal, value_literal
 from generator.render.pytypes import PyType, param_annotation, py_type
 
 PACKAGE = "superoffice_webapi"
@@ -171,6 +171,15 @@ _FREE_WORD = re.compile(r"(?<![\w.])\w+")
 _WORD = re.compile(r"\w+")
 # a plain string literal of a test's expressions (wire keys, sample text): its words are no names
 _STRING_LITERAL = re.compile(r"""[rRbBuU]{0,2}(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")""")
+
+
+def uses_json_loads(test: TestView, args_only: bool = False) -> bool:
+    """Whether the test's code reads a value from JSON text (`json.loads(...)`, outside any
+    string literal)."""
+    parts = [a.expr for a in test.args]
+    if not args_only:
+        parts += [test.expected_value, test.json_body or "", test.response_body or ""]
+    return any("json.loads(" in _STRING_LITERAL.sub("''", part) for part in parts)
 
 
 def free_words(fragments: list[str]) -> set[str]:
@@ -521,6 +530,8 @@ def _group_view(
     ]
     test_kinds = " ".join(op.test.expect for op in ops)
     test_words = free_words(tests)
+    # values nested too deep for a literal are JSON text read by json.loads (value_literal)
+    deep = any(uses_json_loads(op.test) for op in ops)
     model_imports = sorted((modules[r], class_names[r]) for r in refs)
     test_refs = refs | {r for op in ops for r in op.test.models}
     test_candidates = sorted((modules[r], class_names[r]) for r in test_refs)
@@ -530,7 +541,8 @@ def _group_view(
         + (["parse_response"] if any(op.return_kind == "json" for op in ops) else []),
         test_model_imports=[(m, c) for m, c in test_candidates if names_in(tests, [c], test_words)],
         test_imports=(["pytest", "APIStatusError"] if "error" in test_kinds else [])
-        + names_in(tests, ["WireDateTime", "datetime"], test_words),
+        + names_in(tests, ["WireDateTime", "datetime"], test_words)
+        + (["json"] if deep else []),
         attr=attr,
         module=attr,
         class_name=cls,
@@ -873,14 +885,14 @@ def _test_view(
                     if f.wire in body_value:
                         args.append(TestArg(f.name, _py_expr(f.codec, body_value[f.wire])))
                         sent[f.wire] = body_value[f.wire]
-            json_body = py_literal(sent)
+            json_body = value_literal(sent)
         elif view.body_param is not None and (has or body_required):
             if not has:
                 # a required body the page shows no sample of: the least value of its type
                 body_value = _synth_json(body.type if body else ANY, view.body_param.wire)
                 from_sample = False
             args.append(TestArg(view.body_param.name, _py_expr(view.body_param.codec, body_value)))
-            json_body = py_literal(body_value)
+            json_body = value_literal(body_value)
     res = op.response_example
     success = _success(op)
     status = (
@@ -905,7 +917,7 @@ def _test_view(
         response_content = 'b"\\x89PNG sample"'
     elif view.return_kind == "json":
         value = res.body if res is not None and res.has_body and res.status == status else None
-        response_body = py_literal(value)
+        response_body = value_literal(value)
         success_type = success.type if success is not None else None
         if op.spec_merged and value is not None:
             example_name = op.id  # the spec names the examples of a shared operation
@@ -1019,7 +1031,7 @@ def _py_expr(codec: str, value: JSONValue) -> str:
     )
     m = _MODEL_CODEC.fullmatch(codec)
     if m:
-        return f"{m.group(1)}.from_dict({py_literal(value)})"
+        return f"{m.group(1)}.from_dict({value_literal(value)})"
     if codec == "DATETIME" and isinstance(value, str):
         return f"WireDateTime.from_wire({py_literal(value)})"
     if codec.startswith("list_of(") and isinstance(value, list):
@@ -1032,4 +1044,4 @@ def _py_expr(codec: str, value: JSONValue) -> str:
             + ", ".join(f"{py_literal(k)}: {_py_expr(inner, v)}" for k, v in value.items())
             + "}"
         )
-    return py_literal(value)
+    return value_literal(value)
