@@ -22,10 +22,7 @@ import pytest
 from hostile_kit import assert_clean_diagnostics, endpoint_page, run_cli, write_pages
 
 from generator.render.client import _bytes_literal
-from generator.render.literals import docstring_body, py_string
-
-MAX_LITERAL_DEPTH = 50
-value_literal = py_string
+from generator.render.literals import MAX_LITERAL_DEPTH, docstring_body, py_string, value_literal
 
 PY = sys.executable
 PACKAGE = "superoffice_webapi"
