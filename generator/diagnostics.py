@@ -25,6 +25,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SOG107": ("error", "unknown HTTP method"),
     "SOG108": ("warning", "page has no response section"),
     "SOG109": ("warning", "endpoint path has an unbalanced brace; sent as text"),
+    "SOG110": ("error", "a symlink loop in the input: the link names no file"),
+    "SOG111": ("warning", "front matter key cannot be read as text; ignored"),
     # 2xx: tables
     "SOG201": ("error", "table row has the wrong number of cells"),
     "SOG202": ("warning", "a second table with another header in one section; ignored"),
@@ -48,6 +50,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SOG306": ("warning", "sample value breaks its type's format; the spec's example is repaired"),
     "SOG310": ("warning", "a code fence is never closed; it runs to the end of the page"),
     "SOG311": ("warning", "sample request's method or path is not the endpoint's"),
+    "SOG307": ("warning", "sample holds a number no JSON tool carries; the sample is not used"),
     # 4xx: the model across pages
     "SOG401": ("error", "two pages have the same uid"),
     "SOG402": ("error", "two operations have the same method and path"),
@@ -60,6 +63,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SOG406": ("warning", "names collide after conversion to identifiers; made unique"),
     "SOG407": ("warning", "operation has no success (2xx) response"),
     "SOG408": ("warning", "dotted query object matches no carrier; schema made from the names"),
+    "SOG409": ("warning", "enum lists a value twice, or an empty value; dropped"),
+    "SOG410": ("warning", "a name from the pages is one the generated code uses; renamed"),
     # 5xx: output
     "SOG501": ("error", "emitted OpenAPI document is not valid"),
     "SOG502": ("error", "cannot write the output folder"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 
 from generator.diagnostics import Diagnostics
@@ -76,7 +77,19 @@ def parse_example(sample: Sample | None, kind: str, diags: Diagnostics) -> Examp
     if body_text:
         body_line = first_line + body_start
         try:
-            value: JSONValue = json.loads(body_text)
+            value: JSONValue = json.loads(
+                body_text,
+                parse_constant=_refuse_constant,
+                parse_int=_bounded_int,
+                parse_float=_finite_float,
+            )
+        except _NotCarried as exc:
+            offset = _token_offset(body_text, exc.token)
+            line = body_line + body_text.count("\n", 0, offset)
+            col = offset - body_text.rfind("\n", 0, offset)
+            code = "SOG301" if exc.token.lstrip("-") in _CONSTANTS else "SOG307"
+            diags.add(code, f"sample {kind} body {exc.reason}", fence.source.at(line, col))
+            return example
         except (json.JSONDecodeError, RecursionError) as exc:
             line = body_line + (exc.lineno - 1 if isinstance(exc, json.JSONDecodeError) else 0)
             col = exc.colno if isinstance(exc, json.JSONDecodeError) else 1
@@ -95,6 +108,63 @@ def parse_example(sample: Sample | None, kind: str, diags: Diagnostics) -> Examp
         example.body = value
         example.has_body = True
     return example
+
+
+# Python's json reads these; no JSON document may hold them (RFC 8259), and written into the
+# spec or a generated test they break both
+_CONSTANTS = frozenset({"NaN", "Infinity"})
+# Far beyond any id or amount, well below where Python refuses to print an integer (4,300
+# digits, and less where PYTHONINTMAXSTRDIGITS says so): the spec and tests print every number.
+MAX_INTEGER_DIGITS = 100
+
+
+class _NotCarried(ValueError):
+    def __init__(self, token: str, reason: str) -> None:
+        super().__init__(reason)
+        self.token = token
+        self.reason = reason
+
+
+def _refuse_constant(token: str) -> JSONValue:
+    raise _NotCarried(token, f"is not valid JSON: {token} is not a JSON number")
+
+
+def _bounded_int(token: str) -> JSONValue:
+    digits = len(token.lstrip("-"))
+    if digits > MAX_INTEGER_DIGITS:
+        raise _NotCarried(
+            token,
+            f"holds an integer of {digits} digits (the limit is {MAX_INTEGER_DIGITS}); "
+            "the sample is not used",
+        )
+    return int(token)
+
+
+def _finite_float(token: str) -> JSONValue:
+    value = float(token)
+    if not math.isfinite(value):  # 1e400: valid JSON text, but no double holds it
+        raise _NotCarried(
+            token, "holds a number beyond the range of a double; the sample is not used"
+        )
+    return value
+
+
+def _token_offset(text: str, token: str) -> int:
+    """Where `token` first stands outside a string in JSON text (0 if nowhere)."""
+    in_string = escaped = False
+    for i, ch in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif text.startswith(token, i) and (i == 0 or not text[i - 1].isalnum()):
+            return i
+    return 0
 
 
 def _depth(value: JSONValue) -> int:

@@ -409,6 +409,10 @@ class UniqueNamer:
         self.reserved = reserved
         self.max_len = max_len
         self.collisions: list[NameCollision] = []
+        # originals renamed because their identifier is in `reserved` (a name the generated
+        # code uses itself; keywords and builtins are renamed without a word):
+        # (original, source, identifier it would have been, what it became)
+        self.reserved_hits: list[tuple[str, object, str, str]] = []
         self._by_original: dict[tuple[str, str], str] = {}
         # identifier -> (original, source, kind) of whoever holds it
         self._owners: dict[str, tuple[str, object, str]] = {}
@@ -420,6 +424,10 @@ class UniqueNamer:
         base = python_identifier(
             original, style=self.style, reserved=self.reserved, max_len=self.max_len
         )
+        if self.reserved:
+            plain = python_identifier(original, style=self.style, max_len=self.max_len)
+            if plain != base:
+                self.reserved_hits.append((original, source, plain, base))
         ident = base
         if ident in self._owners:
             first_original, first_source, first_kind = self._owners[ident]

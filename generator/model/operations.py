@@ -27,7 +27,7 @@ from generator.model.ir import (
     TypeRef,
 )
 from generator.model.naming import name_part
-from generator.model.types import BOGUS_BODY_LABELS, is_primitive_label, map_type
+from generator.model.types import BOGUS_BODY_LABELS, enum_problems, is_primitive_label, map_type
 from generator.pages.pagedoc import PageDoc, Row, Table
 
 _REQUIRED = re.compile(r"\s*\*\*Required\*\*\s*", re.I)
@@ -255,6 +255,17 @@ def _type_of(cell: str, ref: SourceRef, diags: Diagnostics) -> TypeRef:
     if mapped is None:
         diags.add("SOG209", f"type {cell!r} is not a type name the pages use", ref)
         return ANY
+    dropped = enum_problems(cell) if mapped.kind in ("enum", "string") else []
+    if dropped:
+        twice = sorted({v for v in dropped if v})
+        what = [f"{', '.join(map(repr, twice))} listed twice"] if twice else []
+        what += ["an empty value"] if "" in dropped else []
+        diags.add(
+            "SOG409",
+            f"enum in {cell.strip()!r}: {' and '.join(what)}; dropped "
+            "(OpenAPI enum values are unique)",
+            ref,
+        )
     if mapped.kind == "ref" and cell.strip()[:1].islower():
         # carriers are PascalCase; `strng` or `int33` is more likely a typo than a carrier
         diags.add("SOG204", f"unknown type {cell.strip()!r}; treated as a carrier reference", ref)

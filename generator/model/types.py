@@ -58,7 +58,7 @@ def map_type(cell: str) -> TypeRef | None:
         return known
     enum = _ENUM.match(text)
     if enum:
-        members = tuple(m.strip() for m in enum.group(1).split(",") if m.strip())
+        members, _ = enum_members(enum.group(1))
         return TypeRef("enum", enum=members) if members else TypeRef("string")
     array_of = _ARRAY_OF.match(text)
     if array_of:
@@ -67,6 +67,26 @@ def map_type(cell: str) -> TypeRef | None:
     if _CARRIER.match(text):
         return TypeRef("ref", ref=text)
     return None
+
+
+def enum_members(listing: str) -> tuple[tuple[str, ...], list[str]]:
+    """The values of `Enum: A, B, C`, each once and none empty (OpenAPI wants both), and what
+    was dropped: `""` for an empty value, the value for one listed again."""
+    members: dict[str, None] = {}
+    dropped: list[str] = []
+    for part in listing.split(","):
+        value = part.strip()
+        if not value or value in members:
+            dropped.append(value)
+        else:
+            members[value] = None
+    return tuple(members), dropped
+
+
+def enum_problems(cell: str) -> list[str]:
+    """What `map_type` drops from an `Enum:` cell, for the caller to report."""
+    enum = _ENUM.match(cell.strip().strip("`").strip())
+    return enum_members(enum.group(1))[1] if enum else []
 
 
 def is_primitive_label(label: str) -> bool:

@@ -175,7 +175,18 @@ def _rule_front_matter(state: _State, tokens: list[Token], i: int) -> int:
     if not isinstance(data, dict):
         state.diags.add("SOG101", "front matter is not a YAML mapping", state.ref(start))
         return i + 1
-    state.front_matter = {str(k): _scalar_text(v) for k, v in data.items()}
+    state.front_matter = {}
+    for key, value in data.items():
+        name = _key_text(key)
+        if name is None:
+            # `? 0xfff...` (5,000 hex digits) is an integer that str() refuses to print
+            state.diags.add(
+                "SOG111",
+                "front matter key is a number too long to write as text; ignored",
+                state.ref(start + _key_line(token.content)),
+            )
+            continue
+        state.front_matter[name] = _scalar_text(value)
     for offset, text in enumerate(token.content.split("\n")):
         if re.match(r"^(uid|id)\s*:", text):
             state.uid_line = start + 2 + offset
@@ -218,6 +229,22 @@ def _unsafe_yaml(text: str) -> tuple[int, int, str] | None:
     except yaml.YAMLError:
         return None
     return None
+
+
+def _key_text(key: object) -> str | None:
+    try:
+        return str(key)
+    except ValueError:  # an integer with more digits than Python prints
+        return None
+
+
+def _key_line(text: str) -> int:
+    """The front matter line (1 = the opening `---`) of the first key too long to print:
+    the first line holding a run of more digits than a uid or title could."""
+    for offset, line in enumerate(text.split("\n")):
+        if re.search(r"[0-9a-fA-F_]{1000}", line):
+            return offset + 1
+    return 0
 
 
 def _scalar_text(value: object) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,8 +91,33 @@ def _markdown_entries(root: Path, diags: Diagnostics) -> Iterator[os.DirEntry[st
         for entry in entries:
             if entry.name.endswith(".md"):
                 yield entry
-            if entry.is_dir() and not entry.is_symlink():
+            # a symlink is never entered, so a folder link that loops is never followed
+            if not entry.is_symlink() and entry.is_dir(follow_symlinks=False):
                 folders.append(entry.path)
+
+
+def _is_page_file(path: str, diags: Diagnostics) -> bool:
+    """Whether `path` is a regular file once its links are followed. A link that leads back
+    to itself (a.md -> b.md -> a.md, or a folder link inside its own folder) names no file:
+    an error at that path, where `os.path.isfile` would only say False."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            diags.add(
+                "SOG110",
+                "symlink loop: the link leads back to itself and names no file",
+                SourceRef(path, 1, 1),
+            )
+        return False
+
+
+def _is_loop(path: Path) -> bool:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
 
 
 def find_pages(inputs: list[Path], diags: Diagnostics, skipped: list[Path]) -> list[Path]:
@@ -101,10 +128,12 @@ def find_pages(inputs: list[Path], diags: Diagnostics, skipped: list[Path]) -> l
             for entry in _markdown_entries(item, diags):
                 if entry.name.lower() in NON_ENDPOINT_NAMES:
                     skipped.append(Path(entry.path))
-                elif entry.is_file():
+                elif entry.is_file(follow_symlinks=False) or (
+                    entry.is_symlink() and _is_page_file(entry.path, diags)
+                ):
                     found.add(Path(entry.path))
-        elif item.is_file():
+        elif _is_page_file(str(item), diags):
             found.add(item)
-        else:
+        elif not _is_loop(item):
             diags.add("SOG901", "input path does not exist", SourceRef(str(item), 1, 1))
     return sorted(found, key=lambda p: p.as_posix())

@@ -31,10 +31,11 @@ from generator.render.context import (
     export_order,
     import_order,
     names_in,
+    uses_json_loads,
 )
 from generator.render.formatting import STATS as FORMAT_STATS
 from generator.render.formatting import format_source
-from generator.render.literals import docstring_block, docstring_body, py_literal, py_string
+from generator.render.literals import docstring_block, docstring_body, py_literal
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "python"
 RUNTIME_FILES = ("_auth.py", "_codec.py", "_errors.py", "_http.py")
@@ -363,6 +364,7 @@ class _ClientRenderer(FileRenderer):
                 if names_in([a.expr for a in probe.test.args], [cls])
             ],
             "probe_datetime": bool(names_in([a.expr for a in probe.test.args], ["datetime"])),
+            "probe_json": uses_json_loads(probe.test, args_only=True),
             "probe_wire_datetime": bool(
                 names_in([a.expr for a in probe.test.args], ["WireDateTime"])
             ),
@@ -535,6 +537,13 @@ def _json_answer(literal: str | None) -> str:
     `{"a": True}`): the two spell null, true and false differently."""
     if literal is None:
         return "null"
+    if literal.startswith("json.loads(") and literal.endswith(")"):
+        # a value too deep for a literal (value_literal): the JSON text is already there
+        literal = literal[len("json.loads(") : -1]
+        try:
+            return str(ast.literal_eval(literal))
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return "null"
     try:
         value = ast.literal_eval(literal)
     except (ValueError, SyntaxError, MemoryError, RecursionError):
@@ -546,4 +555,22 @@ def _json_answer(literal: str | None) -> str:
 
 
 def _bytes_literal(data: bytes) -> str:
-    return py_string(data.decode("utf-8", errors="replace"), prefix="b")
+    """A bytes literal as black writes it (double quotes unless single need fewer escapes).
+    Only printable ASCII stands as itself: a bytes literal may hold no other character, so
+    UTF-8 text (`Ørjan`) is written as its bytes, `\\xc3\\x98rjan`."""
+    quote = "'" if data.count(b'"') > data.count(b"'") else '"'
+    out = []
+    for byte in data:
+        ch = chr(byte)
+        if ch == "\\" or ch == quote:
+            out.append("\\" + ch)
+        elif ch in _BYTE_ESCAPES:
+            out.append(_BYTE_ESCAPES[ch])
+        elif 0x20 <= byte < 0x7F:
+            out.append(ch)
+        else:
+            out.append(f"\\x{byte:02x}")
+    return f"b{quote}{''.join(out)}{quote}"
+
+
+_BYTE_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}

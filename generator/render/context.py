@@ -33,29 +33,18 @@ from generator.model.naming import (
     python_identifier,
     snake_case,
 )
-from generator.render.literals import py_literal
+from generator.render import reserved
+from generator.render.literals import py_literal, value_literal
 from generator.render.pytypes import PyType, param_annotation, py_type
 
 PACKAGE = "superoffice_webapi"
 # names the generated code itself uses in each scope; page content must not take them
-# a model's class body calls the codec helpers (`Field("x", "x", nullable(STRING))`), so a field
-# named like one would shadow it there
-CODEC_HELPERS = frozenset({"nullable", "list_of", "map_of", "model"})
-MODEL_RESERVED = (
-    frozenset({"to_dict", "from_dict", "additional_properties", "self", "cls"}) | CODEC_HELPERS
-)
-CLIENT_RESERVED = frozenset({"close", "aclose", "base_url", "transport", "self", "with_options"})
-CALL_OPTIONS = (
-    "select", "language", "culture", "time_zone", "max_retries", "timeout", "idempotent",
-    "deadline", "max_response_bytes",
-)  # fmt: skip
-# the method body's own names: its locals and the helpers it calls (a parameter `model` would
-# shadow the codec `model(...)` the body uses)
-METHOD_LOCALS = frozenset({"self", "body", "response", "query", "headers"})
-METHOD_HELPERS = CODEC_HELPERS | frozenset(
-    {"encode_body", "parse_response", "datetime", "query_object"}
-)
-METHOD_RESERVED = METHOD_LOCALS | METHOD_HELPERS | frozenset(CALL_OPTIONS)
+# (generator/render/reserved.py says which and why)
+MODEL_RESERVED = reserved.MODEL_FIELD
+CLIENT_RESERVED = reserved.CLIENT_ATTRIBUTE
+CALL_OPTIONS = reserved.CALL_OPTIONS
+METHOD_RESERVED = reserved.METHOD_PARAMETER
+CLASS_RESERVED = reserved.MODULE_LEVEL
 
 
 @dataclass
@@ -185,6 +174,15 @@ _WORD = re.compile(r"\w+")
 _STRING_LITERAL = re.compile(r"""[rRbBuU]{0,2}(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")""")
 
 
+def uses_json_loads(test: TestView, args_only: bool = False) -> bool:
+    """Whether the test's code reads a value from JSON text (`json.loads(...)`, outside any
+    string literal)."""
+    parts = [a.expr for a in test.args]
+    if not args_only:
+        parts += [test.expected_value, test.json_body or "", test.response_body or ""]
+    return any("json.loads(" in _STRING_LITERAL.sub("''", part) for part in parts)
+
+
 def free_words(fragments: list[str]) -> set[str]:
     """The words of the fragments that stand alone: not part of a longer word or an attribute."""
     return set(_FREE_WORD.findall("\n".join(fragments)))
@@ -283,9 +281,13 @@ def error_class(status: int) -> str:
 def build_context(
     api: Api, diags: Diagnostics, version: str = "0.1.0", package: str = PACKAGE
 ) -> ClientContext:
-    class_namer = UniqueNamer(style="pascal", reserved=frozenset({"Model", "Field", "Unset"}))
+    class_namer = UniqueNamer(style="pascal", reserved=CLASS_RESERVED)
     # module names are file names: short enough for any file system, never a device name
-    module_namer = UniqueNamer(style="snake", reserved=WINDOWS_RESERVED, max_len=MAX_FILE_STEM)
+    # ... nor a name models/__init__.py binds: importing models/importlib.py would set the
+    # package's `importlib` to the submodule
+    module_namer = UniqueNamer(
+        style="snake", reserved=WINDOWS_RESERVED | reserved.MODELS_PACKAGE, max_len=MAX_FILE_STEM
+    )
     class_names: dict[str, str] = {}
     modules: dict[str, str] = {}
     for name, schema in api.schemas.items():
@@ -304,9 +306,13 @@ def build_context(
     for group in api.groups:
         cls = python_identifier(_group_short(group), style="pascal")
         cls += "Agent" if group.kind == "agent" else "Api"
-        while cls in taken_classes:
+        plain = cls
+        # the async twin's name is `Async` + this one: both must be free
+        while {cls, "Async" + cls} & (taken_classes | CLASS_RESERVED):
             cls += "_"
-        taken_classes.add(cls)
+        if {plain, "Async" + plain} & CLASS_RESERVED:
+            _report_reserved("agent class", group.name, plain, cls, _first_source(group), diags)
+        taken_classes |= {cls, "Async" + cls}
         groups.append(
             _group_view(
                 group,
@@ -380,14 +386,19 @@ def _group_attributes(groups: list[Group], diags: Diagnostics) -> dict[str, str]
     attrs: dict[str, str] = {}
     for group in sorted(groups, key=lambda g: (g.kind != "agent", g.name)):
         # the attribute is also the module's file name (agents/<attr>.py)
-        reserved = CLIENT_RESERVED | WINDOWS_RESERVED
-        base = python_identifier(_group_short(group), reserved=reserved, max_len=MAX_FILE_STEM)
+        not_free = CLIENT_RESERVED | WINDOWS_RESERVED
+        base = python_identifier(_group_short(group), reserved=not_free, max_len=MAX_FILE_STEM)
+        plain = python_identifier(_group_short(group), max_len=MAX_FILE_STEM)
+        if plain != base and plain not in WINDOWS_RESERVED:
+            _report_reserved(
+                "client attribute", group.name, plain, base, _first_source(group), diags
+            )
         name = base
         if name in taken:
             other = taken[name]
             name = python_identifier(
                 f"{_group_short(group)}_{'agent' if group.kind == 'agent' else 'entity'}",
-                reserved=reserved,
+                reserved=not_free,
                 max_len=MAX_FILE_STEM,
             )
             n = 2
@@ -421,7 +432,24 @@ def _label(name: str) -> str:
     return _UNSAFE_LABEL.sub("", name)
 
 
+def _first_source(group: Group) -> SourceRef | None:
+    return group.operations[0].source if group.operations else None
+
+
+def _report_reserved(
+    what: str, original: str, plain: str, renamed: str, source: object, diags: Diagnostics
+) -> None:
+    diags.add(
+        "SOG410",
+        f"{what} name {original!r} would be {plain!r}, a name the generated code uses there; "
+        f"it is {renamed!r}",
+        source if isinstance(source, SourceRef) else None,
+    )
+
+
 def _report(namer: UniqueNamer, what: str, diags: Diagnostics) -> None:
+    for original, source, plain, renamed in namer.reserved_hits:
+        _report_reserved(what, original, plain, renamed, source, diags)
     for c in namer.collisions:
         first = c.first_source if isinstance(c.first_source, SourceRef) else None
         later = c.later_source if isinstance(c.later_source, SourceRef) else None
@@ -483,7 +511,7 @@ def _group_view(
     field_names: dict[str, dict[str, str]],
     diags: Diagnostics,
 ) -> GroupView:
-    method_namer = UniqueNamer(style="snake", reserved=frozenset({"self"}))
+    method_namer = UniqueNamer(style="snake", reserved=reserved.GROUP_METHOD)
     ops = []
     refs: set[str] = set()
     uses_dt = False
@@ -505,6 +533,8 @@ def _group_view(
     ]
     test_kinds = " ".join(op.test.expect for op in ops)
     test_words = free_words(tests)
+    # values nested too deep for a literal are JSON text read by json.loads (value_literal)
+    deep = any(uses_json_loads(op.test) for op in ops)
     model_imports = sorted((modules[r], class_names[r]) for r in refs)
     test_refs = refs | {r for op in ops for r in op.test.models}
     test_candidates = sorted((modules[r], class_names[r]) for r in test_refs)
@@ -514,7 +544,8 @@ def _group_view(
         + (["parse_response"] if any(op.return_kind == "json" for op in ops) else []),
         test_model_imports=[(m, c) for m, c in test_candidates if names_in(tests, [c], test_words)],
         test_imports=(["pytest", "APIStatusError"] if "error" in test_kinds else [])
-        + names_in(tests, ["WireDateTime", "datetime"], test_words),
+        + names_in(tests, ["WireDateTime", "datetime"], test_words)
+        + (["json"] if deep else []),
         attr=attr,
         module=attr,
         class_name=cls,
@@ -858,14 +889,14 @@ def _test_view(
                     if f.wire in body_value:
                         args.append(TestArg(f.name, _py_expr(f.codec, body_value[f.wire])))
                         sent[f.wire] = body_value[f.wire]
-            json_body = py_literal(sent)
+            json_body = value_literal(sent)
         elif view.body_param is not None and (has or body_required):
             if not has:
                 # a required body the page shows no sample of: the least value of its type
                 body_value = _synth_json(body.type if body else ANY, view.body_param.wire)
                 from_sample = False
             args.append(TestArg(view.body_param.name, _py_expr(view.body_param.codec, body_value)))
-            json_body = py_literal(body_value)
+            json_body = value_literal(body_value)
     res = op.response_example
     success = _success(op)
     status = (
@@ -890,7 +921,7 @@ def _test_view(
         response_content = 'b"\\x89PNG sample"'
     elif view.return_kind == "json":
         value = res.body if res is not None and res.has_body and res.status == status else None
-        response_body = py_literal(value)
+        response_body = value_literal(value)
         success_type = success.type if success is not None else None
         if op.spec_merged and value is not None:
             example_name = op.id  # the spec names the examples of a shared operation
@@ -1004,7 +1035,7 @@ def _py_expr(codec: str, value: JSONValue) -> str:
     )
     m = _MODEL_CODEC.fullmatch(codec)
     if m:
-        return f"{m.group(1)}.from_dict({py_literal(value)})"
+        return f"{m.group(1)}.from_dict({value_literal(value)})"
     if codec == "DATETIME" and isinstance(value, str):
         return f"WireDateTime.from_wire({py_literal(value)})"
     if codec.startswith("list_of(") and isinstance(value, list):
@@ -1017,4 +1048,4 @@ def _py_expr(codec: str, value: JSONValue) -> str:
             + ", ".join(f"{py_literal(k)}: {_py_expr(inner, v)}" for k, v in value.items())
             + "}"
         )
-    return py_literal(value)
+    return value_literal(value)

@@ -10,6 +10,7 @@ import json
 import math
 import re
 import textwrap
+import unicodedata
 
 from generator.model.ir import JSONValue
 
@@ -18,6 +19,29 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
 # CVE-2021-42574): never written raw into generated code.
 _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _LIST_ITEM = re.compile(r"^(\s*)([-*+] |\d+[.)] |\w[\w.]*: )")
+
+# Non-ASCII text that may stand as itself in generated code: the accented Latin letters of
+# Latin-1 and Latin Extended-A (\u00d8rjan S\u00e6ther, Gr\u00f6\u00dfe). Everything else
+# non-ASCII is escaped (strings) or spelled in ASCII (docstrings), because homoglyphs (Cyrillic
+# U+0430), typographic punctuation (U+2019, U+2013), odd spaces (no-break, zero-width) and
+# fullwidth forms look like ASCII and are what ruff's RUF001-RUF003 find: generated code is clean
+# for any page text. Left out of the range: U+00D7 and U+00F7 (multiplication and division
+# signs), dotless i (U+0131) and long s (U+017F), which ruff takes for x, i and f.
+_PLAIN_LETTERS = frozenset(
+    chr(c)
+    for c in range(0xC0, 0x180)
+    if unicodedata.category(chr(c)).startswith("L") and c not in (0x131, 0x17F)
+)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# the ASCII a docstring says instead of typographic punctuation
+_DOC_ASCII = {
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u00b4\u02b9\u02bc", "'"),
+    **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"'),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+    "\u2026": "...",
+    "\u00d7": "x",
+    "\u00b8": ",",
+}
 
 
 def py_literal(value: JSONValue | tuple[object, ...]) -> str:
@@ -54,6 +78,37 @@ def py_literal(value: JSONValue | tuple[object, ...]) -> str:
     raise TypeError(f"not a JSON value: {type(value).__name__}")
 
 
+# Python's parser takes at most 200 nested brackets in one statement ("too many nested
+# parentheses"), and the statements around a test value add a few; samples may nest up to
+# examples.MAX_JSON_DEPTH. A value nested deeper than this is written as JSON text instead.
+MAX_LITERAL_DEPTH = 50
+
+
+def value_literal(value: JSONValue) -> str:
+    """A Python expression for a JSON value in generated code: `py_literal`, or for a value
+    nested deeper than MAX_LITERAL_DEPTH `json.loads("...")`, which nests nothing (the
+    module then imports json)."""
+    if _nesting(value) <= MAX_LITERAL_DEPTH:
+        return py_literal(value)
+    return f"json.loads({py_string(json.dumps(value, ensure_ascii=False))})"
+
+
+def _nesting(value: JSONValue) -> int:
+    deepest = 0
+    stack: list[tuple[JSONValue, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            deepest = max(deepest, depth)
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            deepest = max(deepest, depth)
+            stack.extend((v, depth + 1) for v in item)
+        if deepest > MAX_LITERAL_DEPTH:
+            break
+    return deepest
+
+
 def _float_literal(value: float) -> str:
     """repr, with black's numeric normalisation: `1e+16` is written `1e16`."""
     text = repr(value)
@@ -68,12 +123,38 @@ def py_string(value: str, prefix: str = "") -> str:
     escapes (black's string normalisation). Line and bidi control characters are escaped."""
     if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
         return prefix + '"' + value + '"'  # nothing to escape (the common case, made quick)
-    text = json.dumps(value, ensure_ascii=False)[1:-1]
-    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    text = _BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    # control characters escaped by json, every other character that is neither ASCII nor
+    # an accented Latin letter (line separators and bidi controls too) by _escape
+    text = _NON_ASCII.sub(_escape, json.dumps(value, ensure_ascii=False)[1:-1])
     if value.count('"') > value.count("'"):
         return prefix + "'" + text.replace('\\"', '"').replace("'", "\\'") + "'"
     return prefix + '"' + text + '"'
+
+
+def _escape(match: re.Match[str]) -> str:
+    """A Python escape for one character of a string literal, unless it may stand as itself."""
+    ch = match.group()
+    if ch in _PLAIN_LETTERS:
+        return ch
+    code = ord(ch)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def _doc_char(match: re.Match[str]) -> str:
+    """One non-ASCII character of a docstring: an accented Latin letter as it is, typographic
+    punctuation and odd spaces in ASCII, invisible format characters dropped (zero-width
+    space, soft hyphen), anything else as an escape (the docstring's value keeps it)."""
+    ch = match.group()
+    if ch in _PLAIN_LETTERS:
+        return ch
+    if ch in _DOC_ASCII:
+        return _DOC_ASCII[ch]
+    category = unicodedata.category(ch)
+    if category == "Zs":
+        return " "
+    if category == "Cf":
+        return ""
+    return _escape(match)
 
 
 def docstring_body(text: str, indent: int, width: int = 88) -> str:
@@ -81,6 +162,8 @@ def docstring_body(text: str, indent: int, width: int = 88) -> str:
     text = _CONTROL.sub(" ", text.replace("\t", "    ").replace("\r", ""))
     text = _BIDI.sub("", text)
     text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    if not text.isascii():
+        text = _NON_ASCII.sub(_doc_char, text)
     if text.endswith('"'):
         text = text[:-1] + '\\"'
     room = max(width - indent, 40)

@@ -69,7 +69,7 @@ def run_cli(*argv: str | Path) -> CliResult:
 
 def assert_clean_diagnostics(err: str) -> None:
     """Every stderr line is a located diagnostic, a note under one, or the summary."""
-    assert "Traceback" not in err, err[-4000:]
+    assert "Traceback (most recent call last)" not in err, err[-4000:]
     for line in err.splitlines():
         if not line.strip():
             continue
