@@ -57,6 +57,7 @@ RUNTIME_EXPORTS = frozenset(
         "PermissionDeniedError",
         "PreconditionFailedError",
         "RateLimitError",
+        "ResponseTooLargeError",
         "ResponseValidationError",
         "UnprocessableEntityError",
         "error_for_response",
@@ -66,6 +67,7 @@ RUNTIME_EXPORTS = frozenset(
         "parse_response",
         "PathParam",
         "USER_AGENT",
+        "DEFAULT_MAX_RESPONSE_BYTES",
         "__version__",
         # the package's __init__ (re-exports the above) and _client
         "SuperOfficeClient",
