@@ -357,7 +357,13 @@ def infer_type(
     if kinds == {"array"}:
         # the elements of these arrays are array items, whatever holds the arrays
         inner = [e for v in values if isinstance(v, list) for e in v]
-        items = infer_type(inner, ctx, where, hint, True) if ctx.depth < _MAX_FIT_DEPTH else None
+        if ctx.depth >= _MAX_FIT_DEPTH:
+            return TypeRef("array", items=ANY)  # deeper, a sample says too little to type
+        ctx.depth += 1  # nested arrays count as levels too (a schema 200 deep breaks validators)
+        try:
+            items = infer_type(inner, ctx, where, hint, True)
+        finally:
+            ctx.depth -= 1
         return TypeRef("array", items=items or ANY)
     return ANY
 

@@ -163,3 +163,30 @@ def test_enum_values_twice_or_empty_are_dropped_with_a_warning_at_the_row(
 
     walk(spec)
     assert len(found) == 2 and all(values == expected for values in found), found
+
+
+@pytest.mark.parametrize("depth", [199, 5000])
+def test_arrays_nested_deep_in_a_sample_give_a_shallow_valid_spec(
+    tmp_path: Path, depth: int
+) -> None:
+    """A schema typed from a sample of arrays in arrays stops at a bounded depth (any JSON
+    below): a spec 200 levels deep overflowed the validator (SOG501 at a file never written)."""
+    page = endpoint_page(
+        uid="v1DeepAgent_Nest",
+        method="POST",
+        path="/api/v1/Agents/Deep/Nest",
+        body_rows=[("List", "array", "")],
+        response_label="R",
+        response_rows=[("X", "string", "")],
+        sample_request='{"List": ' + "[" * (depth - 1) + "]" * (depth - 1) + "}",
+    )
+    out = tmp_path / "out"
+    code, err = _build(write_pages(tmp_path / "pages", {"p.md": page}), out)
+    assert code == 0, err
+    assert "SOG501" not in err
+    spec = json.loads((out / "openapi.json").read_text())
+    schema = spec["components"]["schemas"]["NestRequest"]["properties"]["List"]
+    levels = 0
+    while isinstance(schema, dict) and "items" in schema:
+        schema, levels = schema["items"], levels + 1
+    assert 1 <= levels <= 20
