@@ -10,7 +10,7 @@ Swagger (../shared/official/Swagger-v1-2026-07-10.zip, 3,356 pages), written by
   cold     `sogen build` into an empty OUT with every sogen cache cleared
   noop     a rebuild of the same OUT with nothing changed
   onepage  a rebuild after one description line of one page changed (prose: the build patches
-           the last one, see generator/text_edits.py)
+           the last one, see generator/build/prose_patch.py)
   onetype  a rebuild after one type cell of one page changed (more than prose: a whole rebuild
            with the caches; reported, no target of its own)
   rss      peak RSS (process tree) of the cold build

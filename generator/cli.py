@@ -110,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cache_command(args: argparse.Namespace, out: TextIO) -> int:
-    from generator.cache import BuildCache, cache_max_bytes, clear, usage
+    from generator.build.cache import BuildCache, cache_max_bytes, clear, usage
 
     cache = BuildCache(args.cache_dir)
     if not cache.enabled:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from generator.cache import (
+from generator.build.cache import (
     BuildCache,
     PackMemo,
     TemplateStore,
@@ -25,9 +25,7 @@ from generator.cache import (
     pool_context,
     templates_version,
 )
-from generator.diagnostics import Diagnostic, Diagnostics, SourceRef
-from generator.pages.reader import decode_page, find_pages, read_page_bytes, read_page_with_stat
-from generator.render.writer import (
+from generator.build.writer import (
     Difference,
     OutputComparison,
     RefusedPath,
@@ -35,16 +33,18 @@ from generator.render.writer import (
     UnsafePathError,
     WriteReport,
 )
+from generator.diagnostics import Diagnostic, Diagnostics, SourceRef
+from generator.pages.reader import decode_page, find_pages, read_page_bytes, read_page_with_stat
 
 # The stages themselves (parser, model, OpenAPI, renderers) are imported where they are used: a
 # build that finds OUT already current, the usual case in CI, never loads them.
 if TYPE_CHECKING:
+    from generator.build.prose_patch import StateWriter
     from generator.model.api import BuiltPage
     from generator.model.ir import Api
     from generator.openapi.emit import OpenApiVersion
     from generator.render.client import RenderedViews
     from generator.render.formatting import FormatStats
-    from generator.text_edits import StateWriter
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 Sink = Callable[[str, bytes], None]  # receives each output file (relative path, bytes) once
@@ -256,7 +256,7 @@ def parse_inputs(
     if len(misses) >= PARALLEL_PARSE_THRESHOLD and workers > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        from generator.workers import die_with_parent, signals_held
+        from generator.build.workers import die_with_parent, signals_held
 
         pool = ProcessPoolExecutor(
             max_workers=workers,
@@ -500,7 +500,7 @@ def build(options: Options) -> Outcome:
         stats.slowest, stats.slowest_path = 0.0, ""  # this build's slowest file
     outcome = _build(options)
     if outcome.report is not None and options.use_cache:
-        from generator.cache import cache_max_bytes, sweep
+        from generator.build.cache import cache_max_bytes, sweep
 
         sweep(BuildCache(options.cache_dir), cache_max_bytes(options.cache_max_bytes))
     stats = _format_stats()
@@ -640,7 +640,7 @@ def _state_writer(
         return None
     if not options.with_client:
         return None
-    from generator.text_edits import StateWriter
+    from generator.build.prose_patch import StateWriter
 
     return StateWriter(cache, str(options.out.resolve()), fingerprint)
 
@@ -655,10 +655,10 @@ def _patch_prose_edits(
     fingerprint: str,
 ) -> bool:
     """When the pages edited since the last build changed only prose, patch that build
-    instead of making everything again (see text_edits); False when that does not apply."""
+    instead of making everything again (see build/prose_patch.py); False when that does not apply."""
     if cache is None or record is None:
         return False
-    from generator.text_edits import PageInput, TextPatch
+    from generator.build.prose_patch import PageInput, TextPatch
 
     clock = _Clock(outcome.timings)
     out_key = str(options.out.resolve())

@@ -21,7 +21,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping
 
-from generator.cache import BuildCache, code_version, digest
+from generator.build.cache import BuildCache, code_version, digest
 from generator.diagnostics import Diagnostics, SourceRef
 from generator.model.ir import JSONValue
 
@@ -228,7 +228,7 @@ def _serve() -> None:
 
 def _start_worker(units: list[str]) -> subprocess.Popen[bytes] | None:
     """A fresh interpreter that validates `units` (JSON texts) while we go on."""
-    from generator.workers import start_module
+    from generator.build.workers import start_module
 
     proc = start_module("generator.openapi.incremental")
     if proc is None:
@@ -356,7 +356,7 @@ def validate_incrementally(
 
 
 if __name__ == "__main__":
-    from generator.workers import belong_to_parent
+    from generator.build.workers import belong_to_parent
 
     belong_to_parent()
     _serve()

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from json.encoder import encode_basestring  # the C function when _json is there
 from typing import Any
 
-from generator.cache import BuildCache, code_version, digest
+from generator.build.cache import BuildCache, code_version, digest
 from generator.model.ir import JSONValue
 from generator.openapi.yaml_text import entry_writer, to_yaml
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import jinja2
 
-from generator.cache import PackMemo, TemplateStore, code_version, digest
+from generator.build.cache import PackMemo, TemplateStore, code_version, digest
 from generator.diagnostics import Diagnostic, Diagnostics, SourceRef
 from generator.model.ir import Api
 from generator.render.context import (
@@ -480,7 +480,7 @@ class _ClientRenderer(FileRenderer):
         """Make the queued files. This process takes them from the front; once `helper_ok`
         says a second core is free (the spec's validation is done), a helper process takes
         them from the back, until the two meet. Diagnostics come out in queue order."""
-        from generator.render.helper import HELPER_MIN_JOBS, RenderHelper
+        from generator.build.render_helper import HELPER_MIN_JOBS, RenderHelper
 
         def here(job: ViewJob) -> None:
             for template, target, key in job.files:

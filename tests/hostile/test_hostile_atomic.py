@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from hostile_kit import assert_clean_diagnostics, endpoint_page, run_cli, snapshot
 
+from generator.build import writer
 from generator.render import client as client_module
-from generator.render import writer
 
 
 def _page(agent: str, carrier: str) -> str:

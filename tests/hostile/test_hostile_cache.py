@@ -17,7 +17,7 @@ import jinja2.bccache
 import pytest
 from hostile_kit import assert_clean_diagnostics, snapshot
 
-from generator.cache import PackReader, pack_entry, seal, unseal
+from generator.build.cache import PackReader, pack_entry, seal, unseal
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 _SEALED = b"sogen\x02"

@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 from hostile_kit import REPO, assert_clean_diagnostics, endpoint_page, run_cli
 
+from generator.build import writer
 from generator.pages import reader
-from generator.render import writer
 
 ROOT = os.geteuid() == 0
 NOBODY = 65534
@@ -492,7 +492,7 @@ def test_dump_model_is_written_when_out_is_up_to_date(tmp_path: Path) -> None:
 def test_internal_error_after_out_was_written_says_so(
     built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from generator import cache as cache_module
+    from generator.build import cache as cache_module
 
     pages, out = built
 
@@ -514,7 +514,7 @@ def test_internal_error_after_out_was_written_says_so(
 _TERMINATE_MID_WRITE = """
 import os, signal, sys
 from generator import cli
-from generator.render import writer
+from generator.build import writer
 real, count = writer._write_file, [0]
 def write(target, data):
     count[0] += 1

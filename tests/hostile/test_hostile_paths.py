@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hostile_kit import LONG, assert_clean_diagnostics, endpoint_page, run_cli, snapshot
 
-from generator.render.writer import UnsafePathError, safe_relative, write_output
+from generator.build.writer import UnsafePathError, safe_relative, write_output
 
 TRAVERSAL = ["../../etc/x", "/abs", "a/b", "..", ".", "con", "x\\..\\y", "nul.txt", LONG * 2]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.cache import BuildCache, PackMemo, digest
+from generator.build.cache import BuildCache, PackMemo, digest
 
 
 def _key(n: int) -> str:

@@ -7,7 +7,7 @@ import os
 import time
 from pathlib import Path
 
-from generator.cache import BuildCache, sweep, usage
+from generator.build.cache import BuildCache, sweep, usage
 from generator.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""The render helper process (generator/render/helper.py): files it makes are byte for byte
+"""The render helper process (generator/build/render_helper.py): files it makes are byte for byte
 those the build makes itself, and a helper that fails costs nothing but time."""
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from pagekit import REPO
 
-from generator.cache import BuildCache, PackMemo
+from generator.build import render_helper as helper
+from generator.build.cache import BuildCache, PackMemo
 from generator.diagnostics import Diagnostics
 from generator.pipeline import Options, model
-from generator.render import client, helper
+from generator.render import client
 
 
 def _render(tmp: Path, helper_ok: bool) -> tuple[dict[str, bytes], list[str]]:
@@ -81,7 +82,7 @@ def test_a_helper_that_fails_changes_nothing(
             stdout=subprocess.PIPE,
         )
 
-    monkeypatch.setattr("generator.workers.start_module", broken)
+    monkeypatch.setattr("generator.build.workers.start_module", broken)
     alone, _ = _render(tmp_path, helper_ok=False)
     helped, _ = _render(tmp_path, helper_ok=True)
     assert slow_parent == []

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pagekit import REPO, model, page_text
 
-from generator.cache import BuildCache
+from generator.build.cache import BuildCache
 from generator.openapi.emit import emit_openapi
 from generator.openapi.serialize import to_json_text, to_texts_cached, to_yaml_text
 

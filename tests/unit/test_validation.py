@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pagekit import REPO
 
-from generator.cache import BuildCache
+from generator.build.cache import BuildCache
 from generator.diagnostics import Diagnostics
 from generator.openapi import incremental
 from generator.openapi.emit import emit_openapi

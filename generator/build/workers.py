@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 _PARENT = "SOGEN_PARENT_PID"  # the build a fresh worker belongs to
 _PR_SET_PDEATHSIG = 1
 

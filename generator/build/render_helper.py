@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, BinaryIO
 if TYPE_CHECKING:
     import subprocess
 
-    from generator.cache import TemplateStore
+    from generator.build.cache import TemplateStore
     from generator.diagnostics import Diagnostic
     from generator.render.client import ViewJob
     from generator.render.formatting import FormatStats
@@ -49,9 +49,9 @@ class RenderHelper:
         first: int,
     ) -> RenderHelper | None:
         """A helper for jobs[first:], which it takes from the last; None if none started."""
-        from generator.workers import start_module
+        from generator.build.workers import start_module
 
-        proc = start_module("generator.render.helper")
+        proc = start_module("generator.build.render_helper")
         if proc is None or proc.stdin is None:
             return None
         order = [
@@ -127,7 +127,7 @@ def _serve() -> None:
 
 
 if __name__ == "__main__":
-    from generator.workers import belong_to_parent
+    from generator.build.workers import belong_to_parent
 
     belong_to_parent()
     _serve()

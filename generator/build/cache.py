@@ -6,7 +6,7 @@ Layers, all keyed by content hashes (never by mtimes, which lie after a checkout
 - serialized: pieces of openapi.yaml/json by the content of their part of the document;
 - valid:      validation units (document shapes) known to be valid;
 - state:      one pack per OUT folder: what a build needs to patch the last one for prose-only
-  page edits (its model by group, client views, spec texts in parts; see text_edits.py);
+  page edits (its model by group, client views, spec texts in parts; see prose_patch.py);
 - builds:     one record per OUT folder: the fingerprint of everything the output depends on,
   the size/mtime/hash of each file written, and the size/mtime/key of each page read. When the
   fingerprint is unchanged and OUT still holds exactly those files, a build has nothing to do.
@@ -59,7 +59,7 @@ def pool_context() -> BaseContext:
 
 # Bump when a cached object's shape changes; old entries are then simply not found.
 CACHE_FORMAT = "2"
-_GENERATOR_ROOT = Path(__file__).resolve().parent
+_GENERATOR_ROOT = Path(__file__).resolve().parents[1]
 _TEMPLATES_ROOT = _GENERATOR_ROOT.parent / "templates"
 
 

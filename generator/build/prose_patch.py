@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
-from generator.cache import (
+from generator.build.cache import (
     BuildCache,
     PackReader,
     PackWriter,
@@ -41,7 +41,7 @@ from generator.cache import (
 from generator.diagnostics import Diagnostic, Diagnostics
 from generator.model.api import BuiltPage, same_but_prose
 from generator.model.ir import Api, Group, Prose, Schema, prose_of, set_prose
-from generator.render.writer import StagedOutput
+from generator.build.writer import StagedOutput
 
 if TYPE_CHECKING:
     from generator.openapi.emit import OpenApiVersion
