@@ -655,7 +655,8 @@ def _patch_prose_edits(
     fingerprint: str,
 ) -> bool:
     """When the pages edited since the last build changed only prose, patch that build
-    instead of making everything again (see build/prose_patch.py); False when that does not apply."""
+    instead of making everything again (see build/prose_patch.py); False when that does not
+    apply."""
     if cache is None or record is None:
         return False
     from generator.build.prose_patch import PageInput, TextPatch

@@ -1,6 +1,6 @@
-"""A rebuild after prose-only edits patches the last build (generator/build/prose_patch.py). Whatever
-path a build takes, its output and its report must be exactly those of a whole build from an
-empty cache: every test here compares the two."""
+"""A rebuild after prose-only edits patches the last build (generator/build/prose_patch.py).
+Whatever path a build takes, its output and its report must be exactly those of a whole build
+from an empty cache: every test here compares the two."""
 
 from __future__ import annotations
 

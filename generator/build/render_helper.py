@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from generator.build.cache import TemplateStore
     from generator.diagnostics import Diagnostic
-    from generator.render.client import ViewJob
+    from generator.render.files import ViewJob
     from generator.render.formatting import FormatStats
 
 # fewer jobs than this are done before a helper would have started
@@ -103,7 +103,7 @@ def _feed(pipe: BinaryIO, payload: bytes) -> None:
 def _serve() -> None:
     names, compiled, order = pickle.loads(sys.stdin.buffer.read())
     from generator.diagnostics import Diagnostics
-    from generator.render.client import FileRenderer, make_environment
+    from generator.render.files import FileRenderer, make_environment
     from generator.render.formatting import STATS as FORMAT_STATS
 
     package, title, version = names
