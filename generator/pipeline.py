@@ -21,10 +21,10 @@ from generator.build.cache import (
     code_version,
     digest,
     load_pickled,
-    output_unchanged,
     pool_context,
     templates_version,
 )
+from generator.build.record import BuildRecord, BuildSummary, FileState, written_states
 from generator.build.writer import (
     Difference,
     OutputComparison,
@@ -140,7 +140,7 @@ _RACY_NS = 2_000_000_000
 
 
 def read_inputs(
-    options: Options, outcome: Outcome, record: dict[str, object] | None = None
+    options: Options, outcome: Outcome, record: BuildRecord | None = None
 ) -> list[_Input]:
     """Find every page and read its bytes, but for pages unchanged since `record` by size and
     mtime (see _RACY_NS); their hashes make the build's input digest."""
@@ -176,31 +176,33 @@ def read_inputs(
     return inputs
 
 
-def _recorded_pages(
-    record: dict[str, object] | None,
-) -> tuple[dict[str, tuple[int, int, str]], int]:
+def _recorded_pages(record: BuildRecord | None) -> tuple[dict[str, FileState], int]:
     """The pages the last build read, by name: size, mtime_ns and key; and the mtime before
     which they are trusted. Nothing when the generator changed since (keys include it)."""
-    if record is None or record.get("pages_code") != code_version():
+    if record is None or record.pages_code != code_version() or not record.started_ns:
         return {}, 0
-    pages, started = record.get("pages"), record.get("started_ns")
-    if not isinstance(pages, dict) or not isinstance(started, int):
-        return {}, 0
-    known = {}
-    for display, state in pages.items():
-        if isinstance(state, list) and len(state) == 3:
-            size, mtime, key = state
-            if isinstance(size, int) and isinstance(mtime, int) and isinstance(key, str):
-                known[str(display)] = (size, mtime, key)
-    return known, started - _RACY_NS
+    return record.pages, record.started_ns - _RACY_NS
 
 
-def _pages_record(inputs: list[_Input], outcome: Outcome) -> dict[str, object]:
-    """What the next build needs to trust unchanged pages without reading them."""
+def _record(
+    out: Path,
+    fingerprint: str,
+    staged: StagedOutput,
+    summary: BuildSummary | None,
+    inputs: list[_Input],
+    outcome: Outcome,
+) -> BuildRecord | None:
+    """The record of this build for the next one: what it wrote, what it reported, and what
+    the next build needs to trust unchanged pages without reading them."""
+    files = written_states(out, staged.hashes, staged.kept)
+    if files is None:
+        return None
     pages = {
-        i.display: [*i.stat, i.key] for i in inputs if i.stat is not None and not i.diags.items
+        i.display: (i.stat[0], i.stat[1], i.key)
+        for i in inputs
+        if i.stat is not None and not i.diags.items
     }
-    return {"pages": pages, "pages_code": code_version(), "started_ns": outcome.started_ns}
+    return BuildRecord(fingerprint, files, summary, pages, code_version(), outcome.started_ns)
 
 
 # below this many pages a process pool costs more than it saves
@@ -570,10 +572,9 @@ def _build(options: Options) -> Outcome:
         if state is not None:
             pages = [(item.display, item.key) for item in inputs]
             state.commit(outcome.api, pages, config)
-        cache.save_record(
-            options.out, fingerprint, staged.hashes, _summary(outcome), staged.kept,
-            _pages_record(inputs, outcome),
-        )  # fmt: skip
+        record = _record(options.out, fingerprint, staged, _summary(outcome), inputs, outcome)
+        if record is not None:
+            cache.save_record(options.out, record)
     clock.lap("write")
     return outcome
 
@@ -620,15 +621,15 @@ def _written(options: Options, outcome: Outcome, report: WriteReport) -> None:
         outcome.notes.append(f"could not remove {folder}, left by an earlier build")
 
 
-def _summary(outcome: Outcome) -> dict[str, object]:
+def _summary(outcome: Outcome) -> BuildSummary:
     """What a build reports besides its files, kept in its record to be reported again."""
-    return {
-        "pages": outcome.pages,
-        "operations": outcome.operations,
-        "schemas": outcome.schemas,
-        "diagnostics": [_diag_to_json(d) for d in outcome.diags],
-        "skipped": [str(p) for p in outcome.skipped],
-    }
+    return BuildSummary(
+        outcome.pages,
+        outcome.operations,
+        outcome.schemas,
+        list(outcome.diags),
+        [str(p) for p in outcome.skipped],
+    )
 
 
 def _state_writer(
@@ -650,7 +651,7 @@ def _patch_prose_edits(
     outcome: Outcome,
     inputs: list[_Input],
     cache: BuildCache | None,
-    record: dict[str, object] | None,
+    record: BuildRecord | None,
     config: str,
     fingerprint: str,
 ) -> bool:
@@ -663,15 +664,15 @@ def _patch_prose_edits(
 
     clock = _Clock(outcome.timings)
     out_key = str(options.out.resolve())
-    summary = record.get("extra")
-    if options.templates is not None or not options.with_client or not isinstance(summary, dict):
+    summary = record.summary
+    if options.templates is not None or not options.with_client or summary is None:
         return False
     pages = [PageInput(i.display, i.key, i.data, not i.diags.items) for i in inputs]
     patch = TextPatch.prepare(
         cache,
         out_key,
         config,
-        record.get("fingerprint"),
+        record.fingerprint,
         pages,
         options.openapi_version,
         _page_one_pickled,
@@ -679,8 +680,7 @@ def _patch_prose_edits(
     if isinstance(patch, str):
         outcome.notes.append(f"whole build, not a patch of the last one: {patch}")
         return False
-    if not _summary_into(outcome, summary):
-        return False
+    _summary_into(outcome, summary)
     clock.lap("patch")
     known = _known_files(record)
     try:
@@ -706,93 +706,38 @@ def _patch_prose_edits(
     outcome.notes.append(f"patched the last build for prose edits in {outcome.patched} page(s)")
     clock.lap("render")
     patch.save(config, fingerprint, [(item.display, item.key) for item in inputs])
-    cache.save_record(
-        options.out,
-        fingerprint,
-        staged.hashes,
-        summary,
-        staged.kept,
-        _pages_record(inputs, outcome),
-    )
+    record = _record(options.out, fingerprint, staged, summary, inputs, outcome)
+    if record is not None:
+        cache.save_record(options.out, record)
     clock.lap("write")
     return True
 
 
-def _known_files(record: dict[str, object] | None) -> dict[str, tuple[int, int, str]]:
+def _known_files(record: BuildRecord | None) -> dict[str, FileState]:
     """What the last build recorded about each file it left in OUT."""
-    files = record.get("files") if record is not None else None
-    known: dict[str, tuple[int, int, str]] = {}
-    if isinstance(files, dict):
-        for rel, state in files.items():
-            if isinstance(state, list) and len(state) == 3:
-                size, mtime, sha = state
-                if isinstance(size, int) and isinstance(mtime, int) and isinstance(sha, str):
-                    known[str(rel)] = (size, mtime, sha)
-    return known
+    return record.files if record is not None else {}
 
 
 def _replay_if_current(
-    options: Options, outcome: Outcome, record: dict[str, object], fingerprint: str
+    options: Options, outcome: Outcome, record: BuildRecord, fingerprint: str
 ) -> bool:
     """When nothing the output depends on changed and OUT is as we left it, reuse the last
     build's result (its diagnostics included) instead of doing the work again."""
-    if record.get("fingerprint") != fingerprint:
+    if record.fingerprint != fingerprint or record.summary is None:
         return False
-    files, summary = record.get("files"), record.get("extra")
-    if not isinstance(files, dict) or not isinstance(summary, dict):
+    if not record.output_unchanged(options.out):
         return False
-    if not output_unchanged(options.out, record):
-        return False
-    if not _summary_into(outcome, summary):
-        return False
-    outcome.report = WriteReport(unchanged=sorted(files))
+    _summary_into(outcome, record.summary)
+    outcome.report = WriteReport(unchanged=sorted(record.files))
     outcome.up_to_date = True
     return True
 
 
-def _summary_into(outcome: Outcome, summary: dict[str, object]) -> bool:
-    """Report what the build that left `summary` in its record reported (all or nothing)."""
-    try:
-        diagnostics = summary["diagnostics"]
-        skipped = summary["skipped"]
-        if not isinstance(diagnostics, list) or not isinstance(skipped, list):
-            return False
-        items = [_diag_from_json(d) for d in diagnostics]
-        operations = int(str(summary["operations"]))
-        schemas = int(str(summary["schemas"]))
-    except (KeyError, TypeError, ValueError):
-        return False
-    outcome.diags.items = items
-    outcome.operations, outcome.schemas = operations, schemas
-    outcome.skipped = [Path(str(p)) for p in skipped]
-    return True
-
-
-def _diag_to_json(d: Diagnostic) -> list[object]:
-    where = [d.source.path, d.source.line, d.source.col] if d.source else None
-    related = [[r.path, r.line, r.col] for r in d.related]
-    return [d.code, d.message, where, d.severity, related]
-
-
-def _diag_from_json(item: object) -> Diagnostic:
-    if not isinstance(item, list) or len(item) != 5:
-        raise ValueError("not a stored diagnostic")
-    code, message, where, severity, related = item
-    if not isinstance(related, list):
-        raise ValueError("not a stored diagnostic")
-    return Diagnostic(
-        str(code),
-        str(message),
-        _ref_from_json(where) if where else None,
-        "error" if severity == "error" else "warning",
-        tuple(_ref_from_json(r) for r in related),
-    )
-
-
-def _ref_from_json(item: object) -> SourceRef:
-    if not isinstance(item, list) or len(item) != 3:
-        raise ValueError("not a stored place")
-    return SourceRef(str(item[0]), int(item[1]), int(item[2]))
+def _summary_into(outcome: Outcome, summary: BuildSummary) -> None:
+    """Report what the build that left `summary` in its record reported."""
+    outcome.diags.items = list(summary.diagnostics)
+    outcome.operations, outcome.schemas = summary.operations, summary.schemas
+    outcome.skipped = [Path(p) for p in summary.skipped]
 
 
 def check(options: Options) -> Outcome:

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import pickle
 import stat
@@ -39,6 +38,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
+
+from generator.build.record import BuildRecord
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
@@ -337,43 +338,12 @@ class BuildCache:
     def _record_key(self, out: Path) -> str:
         return digest("build", str(out.resolve()))
 
-    def load_record(self, out: Path) -> dict[str, object] | None:
+    def load_record(self, out: Path) -> BuildRecord | None:
         data = self.get("builds", self._record_key(out))
-        if data is None:
-            return None
-        try:
-            record = json.loads(data)
-        except ValueError:
-            return None
-        return record if isinstance(record, dict) else None
+        return BuildRecord.from_json(data) if data is not None else None
 
-    def save_record(
-        self,
-        out: Path,
-        fingerprint: str,
-        hashes: dict[str, str],
-        extra: object,
-        kept: dict[str, tuple[int, int]] | None = None,
-        pages: dict[str, object] | None = None,
-    ) -> None:
-        """`hashes`: sha256 of each file written, by its name in OUT; `kept`: size and mtime of
-        the files found as the last record has them (not looked at again); `pages`: what the
-        build knew of the pages it read (kept in the record as it is)."""
-        states = {}
-        kept = kept or {}
-        root = str(out)
-        for rel, sha in hashes.items():
-            known = kept.get(rel)
-            if known is not None:
-                states[rel] = [known[0], known[1], sha]
-                continue
-            try:
-                st = os.stat(os.path.join(root, rel))
-            except OSError:
-                return
-            states[rel] = [st.st_size, st.st_mtime_ns, sha]
-        record = {"fingerprint": fingerprint, "files": states, "extra": extra, **(pages or {})}
-        self.put("builds", self._record_key(out), json.dumps(record).encode())
+    def save_record(self, out: Path, record: BuildRecord) -> None:
+        self.put("builds", self._record_key(out), record.to_json())
 
 
 # A pack: its magic, then entries of a hex sha256 key, a little-endian length, the checksum of
@@ -564,22 +534,6 @@ def load_pickled(data: bytes) -> object | None:
     except Exception:
         return None
     return value
-
-
-def output_unchanged(out: Path, record: dict[str, object]) -> bool:
-    """OUT still holds exactly the files of the record, by size and mtime."""
-    files = record.get("files")
-    if not isinstance(files, dict):
-        return False
-    root = str(out)
-    for rel, state in files.items():
-        try:
-            st = os.stat(os.path.join(root, rel))  # str paths: this runs for every file
-        except (OSError, TypeError, ValueError):
-            return False
-        if not isinstance(state, list) or [st.st_size, st.st_mtime_ns] != state[:2]:
-            return False
-    return True
 
 
 # The folders a cache holds; anything else under the root (say, a test suite's tools) is not

@@ -210,7 +210,7 @@ class TextPatch:
         cache: BuildCache,
         out_key: str,
         config: str,
-        record_fingerprint: object,
+        record_fingerprint: str,
         inputs: list[PageInput],
         openapi_version: OpenApiVersion,
         parse: Callable[[str, bytes], bytes],
@@ -415,7 +415,7 @@ class TextPatch:
 
 
 def _edited_pages(
-    meta: dict[str, object], config: str, record_fingerprint: object, inputs: list[PageInput]
+    meta: dict[str, object], config: str, record_fingerprint: str, inputs: list[PageInput]
 ) -> list[tuple[PageInput, str]]:
     """The pages edited since the build the state belongs to (with their old keys), when the
     shortcut may apply: the same generator and options, the same pages by name and in order,
