@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
-import os
-import pickle
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -20,10 +17,9 @@ from generator.build.cache import (
     TemplateStore,
     code_version,
     digest,
-    load_pickled,
-    pool_context,
     templates_version,
 )
+from generator.build.pages import PageFile, page_one_pickled, page_states, parse_pages, read_pages
 from generator.build.record import BuildRecord, BuildSummary, FileState, written_states
 from generator.build.writer import (
     Difference,
@@ -33,14 +29,13 @@ from generator.build.writer import (
     UnsafePathError,
     WriteReport,
 )
-from generator.diagnostics import Diagnostic, Diagnostics, SourceRef
-from generator.pages.reader import decode_page, find_pages, read_page_bytes, read_page_with_stat
+from generator.diagnostics import Diagnostics, SourceRef
+from generator.pages.reader import find_pages
 
 # The stages themselves (parser, model, OpenAPI, renderers) are imported where they are used: a
 # build that finds OUT already current, the usual case in CI, never loads them.
 if TYPE_CHECKING:
     from generator.build.prose_patch import StateWriter
-    from generator.model.api import BuiltPage
     from generator.model.ir import Api
     from generator.openapi.emit import OpenApiVersion
     from generator.render.client import RenderedViews
@@ -114,74 +109,18 @@ class _Clock:
         self.last = now
 
 
-@dataclass
-class _Input:
-    display: str
-    data: bytes | None  # None: unreadable (see diags), or not read (`unread`)
-    diags: Diagnostics
-    key: str
-    stat: tuple[int, int] | None = None  # size and mtime_ns, taken before the bytes were read
-    unread: bool = False  # unchanged since the last build's record: its key came from there
-
-    def load(self) -> bytes | None:
-        """The page's bytes, read now if they were not (a page result the cache lost)."""
-        if self.unread:
-            self.data = read_page_bytes(Path(self.display), self.display, self.diags)
-            self.unread = False
-            if self.data is not None:  # as read now (it was unchanged a moment ago)
-                self.key = digest(code_version(), self.display, self.data)
-        return self.data
-
-
-# A page whose size and mtime are as the last build recorded them is not read again: its key
-# is taken from the record. Only when its mtime was this much older than that build's start:
-# a page edited within the same tick as it was read (coarse file-system clocks) is read again.
-_RACY_NS = 2_000_000_000
-
-
 def read_inputs(
     options: Options, outcome: Outcome, record: BuildRecord | None = None
-) -> list[_Input]:
-    """Find every page and read its bytes, but for pages unchanged since `record` by size and
-    mtime (see _RACY_NS); their hashes make the build's input digest."""
-    diags = outcome.diags
+) -> list[PageFile]:
+    """Find every page and read it (see build/pages.py)."""
     outcome.started_ns = time.time_ns()
-    paths = find_pages(options.inputs, diags, outcome.skipped)
+    paths = find_pages(options.inputs, outcome.diags, outcome.skipped)
     outcome.pages = len(paths)
-    if not paths and not diags.errors:
+    if not paths and not outcome.diags.errors:
         where = SourceRef(" ".join(str(p) for p in options.inputs), 1, 1)
-        diags.add("SOG902", "no endpoint pages (*.md) found", where)
-    known, trusted_before = _recorded_pages(record)
-    inputs = []
-    fingerprint = hashlib.sha256()
-    for path in paths:
-        display = str(path)
-        page_diags = Diagnostics()
-        old = known.get(display)
-        if old is not None:
-            try:
-                st = os.stat(display)
-            except OSError:
-                st = None
-            same = st is not None and (st.st_size, st.st_mtime_ns) == (old[0], old[1])
-            if same and old[1] < trusted_before:
-                fingerprint.update(old[2].encode())
-                inputs.append(_Input(display, None, page_diags, old[2], old[:2], unread=True))
-                continue
-        data, stat = read_page_with_stat(path, display, page_diags)
-        key = digest(code_version(), display, data if data is not None else b"\0unreadable")
-        fingerprint.update(key.encode())
-        inputs.append(_Input(display, data, page_diags, key, stat))
-    outcome.input_digest = fingerprint.hexdigest()
+        outcome.diags.add("SOG902", "no endpoint pages (*.md) found", where)
+    inputs, outcome.input_digest = read_pages(paths, record)
     return inputs
-
-
-def _recorded_pages(record: BuildRecord | None) -> tuple[dict[str, FileState], int]:
-    """The pages the last build read, by name: size, mtime_ns and key; and the mtime before
-    which they are trusted. Nothing when the generator changed since (keys include it)."""
-    if record is None or record.pages_code != code_version() or not record.started_ns:
-        return {}, 0
-    return record.pages, record.started_ns - _RACY_NS
 
 
 def _record(
@@ -189,7 +128,7 @@ def _record(
     fingerprint: str,
     staged: StagedOutput,
     summary: BuildSummary | None,
-    inputs: list[_Input],
+    inputs: list[PageFile],
     outcome: Outcome,
 ) -> BuildRecord | None:
     """The record of this build for the next one: what it wrote, what it reported, and what
@@ -197,115 +136,9 @@ def _record(
     files = written_states(out, staged.hashes, staged.kept)
     if files is None:
         return None
-    pages = {
-        i.display: (i.stat[0], i.stat[1], i.key)
-        for i in inputs
-        if i.stat is not None and not i.diags.items
-    }
-    return BuildRecord(fingerprint, files, summary, pages, code_version(), outcome.started_ns)
-
-
-# below this many pages a process pool costs more than it saves
-PARALLEL_PARSE_THRESHOLD = 200
-
-
-def _page_one(display: str, data: bytes) -> tuple[BuiltPage | None, list[Diagnostic]]:
-    """Decode, parse and model one page on its own; runs in worker processes too. Only the
-    page's share of the model comes back (smaller than its PageDoc, and it is what a rebuild
-    needs from the cache)."""
-    from generator.model.api import build_page
-    from generator.pages.parse import parse_page
-
-    diags = Diagnostics()
-    text = decode_page(data, display, diags)
-    doc = parse_page(text, display, diags) if text is not None else None
-    return (build_page(doc) if doc is not None else None), diags.items
-
-
-def _page_one_pickled(display: str, data: bytes) -> bytes:
-    """`_page_one` in a worker, pickled once: the parent stores these very bytes in the cache
-    and loads them, rather than loading and pickling again."""
-    return pickle.dumps(_page_one(display, data), protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def parse_inputs(
-    inputs: list[_Input],
-    outcome: Outcome,
-    cache: BuildCache | None,
-    progress: Progress | None,
-    pack_name: str = "",
-) -> list[BuiltPage]:
-    """Parse and model each page, or take the result from the cache when its bytes are
-    unchanged. Many pages to parse are spread over the cores. The results of one build are
-    cached together in one pack (`pack_name`: the output folder), one file instead of
-    thousands."""
-    from generator.model.api import BuiltPage
-
-    memo = PackMemo(cache, "pages:" + pack_name)
-    results: dict[int, tuple[BuiltPage | None, list[Diagnostic]]] = {}
-    misses: list[int] = []
-    for n, item in enumerate(inputs):
-        blob = memo.get(item.key)
-        if blob is None and item.load() is None:
-            results[n] = (None, [])
-            continue
-        cached = _load_page(blob) if blob is not None else None
-        if cached is not None:
-            results[n] = cached
-        else:
-            misses.append(n)
-    workers = min(os.cpu_count() or 1, 8)
-    if len(misses) >= PARALLEL_PARSE_THRESHOLD and workers > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        from generator.build.workers import die_with_parent, signals_held
-
-        pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=pool_context(),
-            initializer=die_with_parent,
-            initargs=(os.getpid(),),
-        )
-        try:
-            chunk = max(1, len(misses) // (workers * 8))
-            with signals_held():  # the workers are forked here
-                jobs = pool.map(
-                    _page_one_pickled,
-                    [inputs[n].display for n in misses],
-                    [inputs[n].data or b"" for n in misses],
-                    chunksize=chunk,
-                )
-            for done, (n, blob) in enumerate(zip(misses, jobs, strict=True), 1):
-                results[n] = pickle.loads(blob)  # our own worker's answer
-                memo.put(inputs[n].key, blob)
-                if progress is not None and (done % 25 == 0 or done == len(misses)):
-                    progress("parse", done, len(misses))
-        except BaseException:
-            # stopped (Ctrl-C, SIGTERM) or failed: the queued pages are not worth waiting for
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown()
-    else:
-        for done, n in enumerate(misses, 1):
-            results[n] = _page_one(inputs[n].display, inputs[n].data or b"")
-            if cache is not None:
-                memo.put(inputs[n].key, pickle.dumps(results[n], protocol=pickle.HIGHEST_PROTOCOL))
-            if progress is not None and (done % 25 == 0 or done == len(misses)):
-                progress("parse", done, len(misses))
-    memo.commit()
-    pages = []
-    for n, item in enumerate(inputs):
-        page, items = results.pop(n)
-        outcome.diags.items.extend(item.diags.items)
-        outcome.diags.items.extend(items)
-        if isinstance(page, BuiltPage):
-            pages.append(page)
-    return pages
-
-
-def _load_page(blob: bytes) -> tuple[BuiltPage | None, list[Diagnostic]] | None:
-    value = load_pickled(blob)
-    return value if isinstance(value, tuple) and len(value) == 2 else None
+    return BuildRecord(
+        fingerprint, files, summary, page_states(inputs), code_version(), outcome.started_ns
+    )
 
 
 def _cache_for(options: Options) -> BuildCache | None:
@@ -316,7 +149,7 @@ def model(
     options: Options,
     cache: BuildCache | None = None,
     outcome: Outcome | None = None,
-    inputs: list[_Input] | None = None,
+    inputs: list[PageFile] | None = None,
 ) -> Outcome:
     """Parse and model only (lint)."""
     from generator.model.api import apply_retry_overrides, assemble_api
@@ -326,7 +159,9 @@ def model(
     if inputs is None:
         inputs = read_inputs(options, outcome)
     with _long_lived_objects():
-        pages = parse_inputs(inputs, outcome, cache, options.progress, str(options.out.resolve()))
+        pages = parse_pages(
+            inputs, outcome.diags, cache, options.progress, str(options.out.resolve())
+        )
         clock.lap("parse")
         if pages:
             outcome.api = assemble_api(pages, outcome.diags)
@@ -649,7 +484,7 @@ def _state_writer(
 def _patch_prose_edits(
     options: Options,
     outcome: Outcome,
-    inputs: list[_Input],
+    inputs: list[PageFile],
     cache: BuildCache | None,
     record: BuildRecord | None,
     config: str,
@@ -675,7 +510,7 @@ def _patch_prose_edits(
         record.fingerprint,
         pages,
         options.openapi_version,
-        _page_one_pickled,
+        page_one_pickled,
     )
     if isinstance(patch, str):
         outcome.notes.append(f"whole build, not a patch of the last one: {patch}")

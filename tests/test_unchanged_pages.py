@@ -1,5 +1,5 @@
 """A rebuild does not read a page whose size and mtime are as the last build recorded them,
-when that mtime was well before that build started (generator/pipeline.py: read_inputs); any
+when that mtime was well before that build started (generator/build/pages.py: read_pages); any
 other page is read, and the output is always that of a whole build."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pytest
 from pagekit import REPO
 
 from generator import pipeline
+from generator.build import pages as pages_module
 from generator.diagnostics import Diagnostics
 from generator.pages import reader
 
@@ -34,7 +35,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         seen.append(Path(display).name)
         return real(path, display, diags)
 
-    monkeypatch.setattr(pipeline, "read_page_with_stat", counted)
+    monkeypatch.setattr(pages_module, "read_page_with_stat", counted)
     return seen
 
 
@@ -103,6 +104,7 @@ def test_a_new_generator_reads_every_page(
     _age(specs)
     _build(specs, out, cache)
     reads.clear()
-    monkeypatch.setattr(pipeline, "code_version", lambda: "another generator")
+    for module in (pipeline, pages_module):
+        monkeypatch.setattr(module, "code_version", lambda: "another generator")
     _build(specs, out, cache)
     assert len(reads) == 2
