@@ -205,6 +205,45 @@ print("ok", first, agents[0])
     assert result.stdout.startswith("ok ")
 
 
+def test_select_given_as_a_list_is_one_comma_joined_parameter(built: Path) -> None:
+    """`select=["name", "contactId"]` sends `$select=name,contactId` once, as the API expects
+    (not the parameter twice), from the sync and the async client."""
+    code = """
+import asyncio, httpx
+from superoffice_webapi import AsyncSuperOfficeClient, SuperOfficeClient
+sent = []
+def handler(request):
+    sent.append(request.url.query.decode())
+    return httpx.Response(204)
+name = sorted(k for k in dir(SuperOfficeClient) if not k.startswith("_")
+              and k not in ("base_url", "close", "with_options"))[0]
+sync = SuperOfficeClient("https://sogen.invalid", transport=httpx.MockTransport(handler))
+group = getattr(sync, name)
+method = sorted(m for m in dir(group) if not m.startswith("_"))[0]
+try:
+    getattr(group, method)(select=["name", "contactId"])
+except Exception:
+    pass
+async def main():
+    client = AsyncSuperOfficeClient("https://sogen.invalid",
+                                    transport=httpx.MockTransport(handler))
+    try:
+        await getattr(getattr(client, name), method)(select=["name", "contactId"])
+    except Exception:
+        pass
+asyncio.run(main())
+print(sent)
+"""
+    result = subprocess.run(
+        [PY, "-c", code], capture_output=True, text=True, env=_env(built / "site"), cwd=built
+    )
+    assert result.returncode == 0, result.stderr
+    queries = eval(result.stdout)  # a list of str, printed above
+    assert len(queries) == 2, queries
+    for query in queries:
+        assert "$select=name%2CcontactId" in query and query.count("$select") == 1, query
+
+
 def test_credentials_never_reach_repr_or_errors(built: Path) -> None:
     code = """
 import httpx

@@ -33,7 +33,7 @@ class ChatAgent:
         *,
         chat_session_id: int | Unset | None = UNSET,
         message: ChatMessage | Unset | None = UNSET,
-        select: str | None = None,
+        select: str | list[str] | None = None,
         language: str | None = None,
         culture: str | None = None,
         time_zone: str | None = None,
@@ -52,8 +52,8 @@ class ChatAgent:
             chat_session_id: The `ChatSessionId` property of the request.
             message: A message in a chat session Carrier object for ChatMessage.
                 Services for the ChatMessage Carrier is available from the Chat Agent.
-            select: Comma separated properties to include (`$select`); others are
-                nulled.
+            select: Properties to include (`$select`), a list or comma-separated; others
+                are nulled.
             language: Per-call `SO-Language` override.
             culture: Per-call `SO-Culture` override.
             time_zone: Per-call `SO-TimeZone` override.
@@ -82,7 +82,7 @@ class ChatAgent:
             "POST",
             "/api/v1/Agents/Chat/AddChatMessage",
             query={
-                "$select": select,
+                "$select": ",".join(select) if isinstance(select, list) else select,
             },
             json=body.to_dict(),
             language=language,
@@ -111,7 +111,7 @@ class AsyncChatAgent:
         *,
         chat_session_id: int | Unset | None = UNSET,
         message: ChatMessage | Unset | None = UNSET,
-        select: str | None = None,
+        select: str | list[str] | None = None,
         language: str | None = None,
         culture: str | None = None,
         time_zone: str | None = None,
@@ -130,8 +130,8 @@ class AsyncChatAgent:
             chat_session_id: The `ChatSessionId` property of the request.
             message: A message in a chat session Carrier object for ChatMessage.
                 Services for the ChatMessage Carrier is available from the Chat Agent.
-            select: Comma separated properties to include (`$select`); others are
-                nulled.
+            select: Properties to include (`$select`), a list or comma-separated; others
+                are nulled.
             language: Per-call `SO-Language` override.
             culture: Per-call `SO-Culture` override.
             time_zone: Per-call `SO-TimeZone` override.
@@ -160,7 +160,7 @@ class AsyncChatAgent:
             "POST",
             "/api/v1/Agents/Chat/AddChatMessage",
             query={
-                "$select": select,
+                "$select": ",".join(select) if isinstance(select, list) else select,
             },
             json=body.to_dict(),
             language=language,

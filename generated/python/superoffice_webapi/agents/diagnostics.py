@@ -31,7 +31,7 @@ class DiagnosticsAgent:
         markdown_message: str | Unset | None = UNSET,
         expire: str | Unset | None = UNSET,
         type_: str | Unset | None = UNSET,
-        select: str | None = None,
+        select: str | list[str] | None = None,
         language: str | None = None,
         culture: str | None = None,
         time_zone: str | None = None,
@@ -52,8 +52,8 @@ class DiagnosticsAgent:
             markdown_message: The `MarkdownMessage` property of the request.
             expire: The `Expire` property of the request.
             type_: The `Type` property of the request.
-            select: Comma separated properties to include (`$select`); others are
-                nulled.
+            select: Properties to include (`$select`), a list or comma-separated; others
+                are nulled.
             language: Per-call `SO-Language` override.
             culture: Per-call `SO-Culture` override.
             time_zone: Per-call `SO-TimeZone` override.
@@ -85,7 +85,7 @@ class DiagnosticsAgent:
             "POST",
             "/api/v1/Agents/Diagnostics/SendSystemMessage",
             query={
-                "$select": select,
+                "$select": ",".join(select) if isinstance(select, list) else select,
             },
             json=body.to_dict(),
             language=language,
@@ -117,7 +117,7 @@ class AsyncDiagnosticsAgent:
         markdown_message: str | Unset | None = UNSET,
         expire: str | Unset | None = UNSET,
         type_: str | Unset | None = UNSET,
-        select: str | None = None,
+        select: str | list[str] | None = None,
         language: str | None = None,
         culture: str | None = None,
         time_zone: str | None = None,
@@ -138,8 +138,8 @@ class AsyncDiagnosticsAgent:
             markdown_message: The `MarkdownMessage` property of the request.
             expire: The `Expire` property of the request.
             type_: The `Type` property of the request.
-            select: Comma separated properties to include (`$select`); others are
-                nulled.
+            select: Properties to include (`$select`), a list or comma-separated; others
+                are nulled.
             language: Per-call `SO-Language` override.
             culture: Per-call `SO-Culture` override.
             time_zone: Per-call `SO-TimeZone` override.
@@ -171,7 +171,7 @@ class AsyncDiagnosticsAgent:
             "POST",
             "/api/v1/Agents/Diagnostics/SendSystemMessage",
             query={
-                "$select": select,
+                "$select": ",".join(select) if isinstance(select, list) else select,
             },
             json=body.to_dict(),
             language=language,
