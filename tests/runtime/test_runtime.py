@@ -518,7 +518,7 @@ def test_status_errors_are_mapped(rt: Runtime, status: int, class_name: str) -> 
     assert error.response.status_code == status
     assert error.request_id == "req-1"
     assert error.body == rt.errors.ErrorBody(
-        error="true",
+        error=True,
         error_type="SoException",
         error_message="Contact 5 does not exist",
         error_source="Contact.Get",
@@ -538,7 +538,7 @@ def test_error_for_response_without_json_body(rt: Runtime) -> None:
     assert isinstance(error, rt.errors.InternalServerError)
     assert error.body is None
     assert error.request_id is None
-    assert str(error) == "502 Bad Gateway for DELETE /api/v1/Sale/1"
+    assert str(error) == "502 Bad Gateway for DELETE /api/v1/Sale/1: Bad gateway"  # the page's text
 
 
 def test_error_message_is_bounded(rt: Runtime) -> None:
@@ -562,7 +562,9 @@ def test_error_message_is_bounded(rt: Runtime) -> None:
             b'{"Message": "An error has occurred."}',
             (None, None, "An error has occurred.", None),
         ),
-        (b'{"Error": true, "ErrorSource": {"a": 1}}', ("true", None, None, '{"a": 1}')),
+        (b'{"Error": true, "ErrorSource": {"a": 1}}', (True, None, None, '{"a": 1}')),
+        (b'{"Error": "False", "ErrorMessage": "m"}', (False, None, "m", None)),
+        (b'{"Error": 1, "ErrorMessage": "m"}', (None, None, "m", None)),
     ],
 )
 def test_error_body_is_parsed_leniently(rt: Runtime, content: bytes, expected: Any) -> None:
@@ -896,6 +898,36 @@ def test_connection_error_is_retried(rt: Runtime) -> None:
     client, sleeps = sync_client(rt, handler)
     assert client.request("GET", "/v1/a").json() == {"ok": 1}
     assert len(handler.requests) == 2 and len(sleeps) == 1
+
+
+def test_connection_error_names_the_host_the_cause_and_the_attempts(rt: Runtime) -> None:
+    refused = httpx.ConnectError("[Errno 111] Connection refused (proxy.corp:3128 user=alice)")
+    handler = Recorder(refused, refused, refused)
+    client, _ = sync_client(rt, handler)
+    with pytest.raises(rt.errors.APIConnectionError) as info:
+        client.request("GET", "/v1/a")
+    message = str(info.value)
+    assert "GET /Cust12345/api/v1/a on " in message and "after 3 attempts" in message
+    assert message.endswith("ConnectError: Connection refused")
+    assert "proxy.corp" not in message and "alice" not in message  # only the OS's reason
+
+
+def test_an_error_page_that_is_no_json_shows_a_short_clean_snippet(rt: Runtime) -> None:
+    page = (
+        b"<html><head><style>body{}</style><script>var t='x';</script></head><body>"
+        b"<h1>502 Bad Gateway</h1>\r\n<p>nginx &amp; friends</p>"
+        + b"<p>pad</p>" * 500
+        + b"</body></html>"
+    )
+    handler = Recorder(ok(None, 502, content=page, headers={"Content-Type": "text/html"}))
+    client, _ = sync_client(rt, handler, max_retries=0)
+    with pytest.raises(rt.errors.InternalServerError) as info:
+        client.request("GET", "/v1/a")
+    message = str(info.value)
+    assert ": 502 Bad Gateway nginx & friends pad pad" in message
+    assert "<" not in message and "var t" not in message and "\r" not in message
+    assert len(message) < 400 and message.endswith("...")
+    assert info.value.body is None
 
 
 def test_connection_error_after_retries(rt: Runtime) -> None:

@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
 import json
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -117,7 +119,7 @@ class ErrorBody:
     endpoints do not always send the full document.
     """
 
-    error: str | None = None
+    error: bool | None = None
     error_type: str | None = None
     error_message: str | None = None
     error_source: str | None = None
@@ -141,11 +143,20 @@ class ErrorBody:
             # Plain ASP.NET errors use {"Message": "..."} instead.
             message = _text(folded.get("message"))
         return cls(
-            error=_text(folded.get("error")),
+            error=_flag(folded.get("error")),
             error_type=_text(folded.get("errortype")),
             error_message=message,
             error_source=_text(folded.get("errorsource")),
         )
+
+
+def _flag(value: object) -> bool | None:
+    """SuperOffice sends ``"Error": true``; older servers a string."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
 
 
 def _text(value: object) -> str | None:
@@ -254,8 +265,8 @@ def error_for_response(
     else:
         message = f"{message} for {request.method} {request.url.path}"
         secrets = _sent_secrets(request)
-    if body is not None and body.error_message:
-        detail = body.error_message
+    detail = body.error_message if body is not None else _snippet(response)
+    if detail:
         if len(detail) > _MAX_MESSAGE_CHARS:
             detail = detail[:_MAX_MESSAGE_CHARS] + "..."
         message = f"{message}: {detail}"
@@ -267,6 +278,25 @@ def error_for_response(
         body=body,
         retry_after=retry_after,
     )
+
+
+_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.DOTALL | re.IGNORECASE)
+_SNIPPET_BYTES = 2000  # of a body that is no error document, what is looked at
+_SNIPPET_CHARS = 200
+
+
+def _snippet(response: httpx.Response) -> str | None:
+    """A short text of a body that is no JSON error document (a proxy's HTML page, a
+    plain-text error): tags and scripts dropped, spaces collapsed. Redacted and escaped
+    with the rest of the message."""
+    try:
+        raw = response.content[:_SNIPPET_BYTES].decode("utf-8", errors="replace")
+    except httpx.ResponseNotRead:
+        return None
+    text = " ".join(html.unescape(_TAG.sub(" ", raw)).split())
+    if len(text) > _SNIPPET_CHARS:
+        text = text[:_SNIPPET_CHARS] + "..."
+    return text or None
 
 
 # request headers whose values are credentials: an error body that echoes them must not carry

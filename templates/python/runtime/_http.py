@@ -160,17 +160,28 @@ def _backoff(attempt: int) -> float:
 
 
 def _transport_error(
-    exc: httpx.TransportError, request: httpx.Request, note: str = ""
+    exc: httpx.TransportError, request: httpx.Request, attempts: int, note: str = ""
 ) -> APIConnectionError:
-    # The httpx exception is chained as __cause__; its text is left out of
-    # the message in case a proxy or URL detail in it is sensitive.
-    where = f"{request.method} {request.url.path}"
+    # The httpx exception is chained as __cause__. Of its text only the operating
+    # system's reason is kept ("[Errno 111] Connection refused"): the rest may hold
+    # a proxy or URL detail that is sensitive.
+    host = request.url.host + (f":{request.url.port}" if request.url.port else "")
+    where = f"{request.method} {request.url.path} on {host}"
+    tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
+    reason = _OS_REASON.search(str(exc))
+    cause = type(exc).__name__ + (f": {reason[1].strip()}" if reason else "")
     suffix = f" ({note})" if note else ""
     if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"request timed out: {where}{suffix}", request=request)
+        return APITimeoutError(
+            f"request timed out: {where}, after {tries} ({cause}){suffix}",
+            request=request,
+        )
     return APIConnectionError(
-        f"connection error for {where}: {type(exc).__name__}{suffix}", request=request
+        f"connection error for {where} after {tries}: {cause}{suffix}", request=request
     )
+
+
+_OS_REASON = re.compile(r"\[Errno -?\d+\] ([A-Za-z][A-Za-z ,'-]{0,79})")
 
 
 def _seconds(value: float | None) -> str:
@@ -282,19 +293,21 @@ class _Call:
 
     def after_transport_error(self, exc: httpx.TransportError) -> float:
         """Seconds to wait before trying again, or raise the client's error."""
+        attempts = self.attempt + 1
         if self.attempt >= self.retries:
-            raise _transport_error(exc, self.request) from exc
+            raise _transport_error(exc, self.request, attempts) from exc
         if not (self.idempotent or isinstance(exc, _NOT_SENT)):
             raise _transport_error(
                 exc,
                 self.request,
+                attempts,
                 f"not retried: the request may have reached the server and "
                 f"{self.request.method} {self.request.url.path} is not idempotent; "
                 "pass idempotent=True if repeating it is safe",
             ) from exc
         wait, note = self._wait_that_fits(_backoff(self.attempt), "a backoff of")
         if wait is None:
-            raise _transport_error(exc, self.request, note) from exc
+            raise _transport_error(exc, self.request, attempts, note) from exc
         return wait
 
     def after_status(self, response: httpx.Response) -> tuple[float | None, str]:

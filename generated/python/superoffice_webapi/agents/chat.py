@@ -54,16 +54,11 @@ class ChatAgent:
                 Services for the ChatMessage Carrier is available from the Chat Agent.
             select: Properties to include (`$select`), a list or comma-separated; others
                 are nulled.
-            language: Per-call `SO-Language` override.
-            culture: Per-call `SO-Culture` override.
-            time_zone: Per-call `SO-TimeZone` override.
-            max_retries: Per-call override of the client's retry count.
-            timeout: Per-call timeout in seconds for each attempt, body included.
             idempotent: Whether the call may be repeated once the request was sent (a
                 dropped connection, a bare 503); default False, it may change data.
-            deadline: Per-call override of the client's deadline: seconds for the whole
-                call, retries and waits included.
-            max_response_bytes: Per-call override of the client's response size limit.
+            language, culture, time_zone, max_retries, timeout, deadline,
+            max_response_bytes: For this call only, instead of the client's (see its
+            docstring).
 
         Returns:
             ChatMessage | None: OK
@@ -132,16 +127,11 @@ class AsyncChatAgent:
                 Services for the ChatMessage Carrier is available from the Chat Agent.
             select: Properties to include (`$select`), a list or comma-separated; others
                 are nulled.
-            language: Per-call `SO-Language` override.
-            culture: Per-call `SO-Culture` override.
-            time_zone: Per-call `SO-TimeZone` override.
-            max_retries: Per-call override of the client's retry count.
-            timeout: Per-call timeout in seconds for each attempt, body included.
             idempotent: Whether the call may be repeated once the request was sent (a
                 dropped connection, a bare 503); default False, it may change data.
-            deadline: Per-call override of the client's deadline: seconds for the whole
-                call, retries and waits included.
-            max_response_bytes: Per-call override of the client's response size limit.
+            language, culture, time_zone, max_retries, timeout, deadline,
+            max_response_bytes: For this call only, instead of the client's (see its
+            docstring).
 
         Returns:
             ChatMessage | None: OK
