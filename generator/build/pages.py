@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.build.cache import BuildCache, PackMemo, code_version, digest, load_pickled, pool_context
+from generator.build.cache import (
+    BuildCache,
+    PackMemo,
+    code_version,
+    digest,
+    load_pickled,
+    pool_context,
+)
 from generator.build.record import BuildRecord, FileState
 from generator.diagnostics import Diagnostic, Diagnostics
 from generator.pages.reader import decode_page, read_page_bytes, read_page_with_stat

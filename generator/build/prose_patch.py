@@ -38,10 +38,10 @@ from generator.build.cache import (
     digest,
     load_pickled,
 )
+from generator.build.writer import StagedOutput
 from generator.diagnostics import Diagnostic, Diagnostics
 from generator.model.api import BuiltPage, same_but_prose
 from generator.model.ir import Api, Group, Prose, Schema, prose_of, set_prose
-from generator.build.writer import StagedOutput
 
 if TYPE_CHECKING:
     from generator.openapi.emit import OpenApiVersion
