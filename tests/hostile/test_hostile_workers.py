@@ -74,12 +74,20 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+def _interruptible() -> None:
+    """In the build's process before it starts: Ctrl-C as a terminal would deliver it. A test
+    run in the background (`cmd &` in a script, as CI may start it) ignores SIGINT, and an
+    ignored signal stays ignored across exec, so Python would never raise KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(pages: Path, out: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "generator", "build", str(pages), "-o", str(out), "--no-cache"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,  # so a stray worker cannot be mistaken for the test's
+        preexec_fn=_interruptible,
     )
 
 
