@@ -12,68 +12,27 @@ but the pages; tests/unit/test_reserved_names.py checks these lists against the 
 
 from __future__ import annotations
 
-# What the runtime modules export (their `__all__`), which generated modules import from them.
-RUNTIME_EXPORTS = frozenset(
-    {
-        # _auth
-        "Auth",
-        "BasicAuth",
-        "BearerAuth",
-        "SoTicketAuth",
-        "check_header_value",
-        # _codec
-        "BOOL",
-        "DATETIME",
-        "FLOAT",
-        "INT",
-        "JSON",
-        "STRING",
-        "UNSET",
-        "Codec",
-        "Field",
-        "JSONValue",
-        "Model",
-        "Unset",
-        "WireDateTime",
-        "decode_json",
-        "encode_body",
-        "encode_query_value",
-        "list_of",
-        "map_of",
-        "model",
-        "nullable",
-        "query_object",
-        # _errors
-        "APIConnectionError",
-        "APIError",
-        "APIStatusError",
-        "APITimeoutError",
-        "AuthenticationError",
-        "BadRequestError",
-        "ConflictError",
-        "ErrorBody",
-        "InternalServerError",
-        "NotFoundError",
-        "PermissionDeniedError",
-        "PreconditionFailedError",
-        "RateLimitError",
-        "ResponseTooLargeError",
-        "ResponseValidationError",
-        "UnprocessableEntityError",
-        "error_for_response",
-        # _http
-        "AsyncTransportClient",
-        "SyncTransportClient",
-        "parse_response",
-        "PathParam",
-        "USER_AGENT",
-        "DEFAULT_MAX_RESPONSE_BYTES",
-        "__version__",
-        # the package's __init__ (re-exports the above) and _client
-        "SuperOfficeClient",
-        "AsyncSuperOfficeClient",
-    }
-)
+import ast
+from pathlib import Path
+
+# What the runtime modules export (their `__all__`), which generated modules import from them:
+# read from the runtime files themselves, so a name the runtime adds is reserved at once.
+_RUNTIME = Path(__file__).resolve().parents[2] / "templates" / "python" / "runtime"
+
+
+def _runtime_exports() -> frozenset[str]:
+    names: set[str] = set()
+    for path in sorted(_RUNTIME.glob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+            ):
+                names.update(ast.literal_eval(node.value))
+    return frozenset(names)
+
+
+# the package's __init__ re-exports them, and _client adds the two clients
+RUNTIME_EXPORTS = _runtime_exports() | {"SuperOfficeClient", "AsyncSuperOfficeClient"}
 
 # Module-level names a model module (models/<m>.py) binds besides its class and its imports of
 # other models and runtime exports.
